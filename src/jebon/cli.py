@@ -1,0 +1,145 @@
+"""Command-line interface (Typer + Rich): parse options, call the API, print; no book logic here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import JebonError, Problem
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="jebon (제본): Korean magazine series → EPUB 3 books (and print PDF).")
+err = Console(stderr=True)
+out = Console()
+
+EXIT_OK, EXIT_BOOK, EXIT_USAGE = 0, 1, 2
+
+
+class Format(StrEnum):
+    epub = "epub"
+    pdf = "pdf"
+    all = "all"
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        label = "error" if problem.severity == "error" else "warning"
+        err.print(f"[{style}]{label}[/{style}]: {problem}", markup=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"jebon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    logging.basicConfig(level=logging.ERROR, format="%(message)s")
+
+
+def _human(size: int) -> str:
+    return f"{size / 1024:,.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:,.1f} MB"
+
+
+@app.command()
+def build(
+    book_dir: Annotated[Path, typer.Argument(help="The book folder (holds book.toml).")],
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [default: BOOK_DIR/build].")]
+    = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="What to build.")] = Format.epub,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+) -> None:
+    """Build the book's EPUB (and, once available, PDF) files."""
+    from .api import build as run_build
+
+    if fmt is not Format.epub:
+        err.print("[red]error[/red]: PDF output is not available yet in jebon "
+                  f"{__version__}; use --format epub")
+        raise typer.Exit(EXIT_USAGE)
+    labels = {"read": "Reading sources", "render": "Rendering articles", "write": "Writing EPUB"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task("Starting", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=labels.get(stage, stage), completed=done, total=total)
+
+        try:
+            report = run_build(book_dir, [fmt.value], out_dir, strict=strict, progress=progress)
+        except JebonError as exc:
+            bar.stop()
+            if as_json:
+                print(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]},
+                                 ensure_ascii=False, indent=2))
+            _print_problems(exc.problems)
+            raise typer.Exit(EXIT_BOOK) from None
+    if as_json:
+        print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
+        return
+    _print_problems(report.warnings)
+    table = Table(title=report.title, show_header=True, header_style="bold")
+    table.add_column("output", overflow="fold")
+    table.add_column("format")
+    table.add_column("size", justify="right")
+    for output in report.outputs:
+        table.add_row(str(output.path), output.format, _human(output.size))
+    out.print(table)
+    out.print(f"{report.articles} articles · {report.characters:,} characters · {report.words:,} words · "
+              f"{len(report.warnings)} warnings")
+
+
+@app.command()
+def check(
+    book_dir: Annotated[Path, typer.Argument(help="The book folder (holds book.toml).")],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+) -> None:
+    """Check config, front matter, links, images and glyph coverage without writing anything."""
+    from .api import check as run_check
+
+    try:
+        report = run_check(book_dir)
+    except JebonError as exc:
+        _print_problems(exc.problems)
+        raise typer.Exit(EXIT_BOOK) from None
+    _print_problems(report.warnings)
+    out.print(f"{report.title}: {report.articles} articles, {len(report.warnings)} warnings, no errors")
+    if strict and report.warnings:
+        raise typer.Exit(EXIT_BOOK)
+
+
+@app.command()
+def new(book_dir: Annotated[Path, typer.Argument(help="Folder for the new book.")]) -> None:
+    """Start a new book: book.toml and two sample articles that build at once."""
+    from .scaffold import scaffold
+
+    try:
+        created = scaffold(book_dir)
+    except JebonError as exc:
+        _print_problems(exc.problems)
+        raise typer.Exit(EXIT_BOOK) from None
+    for path in created:
+        out.print(f"created {path}")
+    out.print(f"next: jebon build {book_dir}")
+
+
+def main() -> None:
+    """Console-script entry point; exit codes: 0 ok, 1 book errors, 2 usage."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

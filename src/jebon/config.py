@@ -1,0 +1,300 @@
+"""book.toml: a typed, fully checked schema; every bad key is reported with its file and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Diagnostics
+
+CONFIG_NAME = "book.toml"
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    """The `[book]` table."""
+
+    title: str
+    """The book's title (required)."""
+    authors: tuple[str, ...] = ()
+    """`author = "…"` or `authors = ["…", "…"]`."""
+    language: str = "ko"
+    """BCP 47 language tag of the text."""
+    subtitle: str | None = None
+    publisher: str | None = None
+    date: dt.date | None = None
+    """Publication date, `YYYY-MM-DD` (TOML date or string)."""
+    description: str | None = None
+    identifier: str | None = None
+    """Any unique identifier (URN, URL, UUID); derived from title and authors when absent."""
+    isbn: str | None = None
+    """ISBN-10 or ISBN-13 with a valid check digit; becomes the identifier `urn:isbn:…`."""
+    cover: Path | None = None
+    """Cover image, relative to the book folder; a typographic cover is generated when absent."""
+    tags: tuple[str, ...] = ()
+    """Subjects (dc:subject)."""
+
+
+@dataclass(frozen=True)
+class ArticlesConfig:
+    """The `[articles]` table."""
+
+    dir: Path
+    """Folder of the `*.md` articles, relative to the book folder (default `articles`)."""
+    order: tuple[str, ...] | None = None
+    """Explicit reading order as file names; default: file names sorted naturally."""
+
+
+@dataclass(frozen=True)
+class EpubConfig:
+    """The `[epub]` table."""
+
+    toc_depth: int = 2
+    """1 = articles only; 2 = articles and their `##` headings; 3 = also `###`."""
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """Everything book.toml says, with paths resolved against the book folder."""
+
+    root: Path
+    path: Path
+    book: BookMeta
+    articles: ArticlesConfig
+    epub: EpubConfig = field(default_factory=EpubConfig)
+
+    @property
+    def slug(self) -> str:
+        return self.root.resolve().name
+
+
+# ---------------------------------------------------------------------------
+# Locating keys in the TOML text (tomllib keeps no positions)
+
+_TABLE_RE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
+_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Map (table, key) and (table,) to 1-based line numbers, for error messages."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _TABLE_RE.match(line)
+        if m:
+            table = tuple(part.strip().strip("\"'") for part in m.group(1).split("."))
+            lines.setdefault(table, number)
+            continue
+        m = _KEY_RE.match(line)
+        if m:
+            lines.setdefault((*table, m.group(1).strip('"')), number)
+    return lines
+
+
+class _Checker:
+    """Type checks for one table, collecting every problem into Diagnostics."""
+
+    def __init__(self, path: Path, text: str, diag: Diagnostics) -> None:
+        self.path = path
+        self.lines = _key_lines(text)
+        self.diag = diag
+
+    def line(self, *key: str) -> int | None:
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return None
+
+    def error(self, key: tuple[str, ...], message: str, hint: str | None = None) -> None:
+        self.diag.error(message, self.path, self.line(*key), hint)
+
+    def table(self, data: dict[str, Any], name: str, allowed: dict[str, str]) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            self.error((name,), f"`{name}` must be a table ([{name}])")
+            return {}
+        for key in value:
+            if key not in allowed:
+                self.error((name, key), f"unknown key `{key}` in [{name}]",
+                           "allowed keys: " + ", ".join(sorted(allowed)))
+        return value
+
+    def string(self, table: dict[str, Any], tname: str, key: str, *, required: bool = False) -> str | None:
+        if key not in table:
+            if required:
+                self.error((tname,), f"[{tname}] needs `{key}`", f'add a line: {key} = "…"')
+            return None
+        value = table[key]
+        if not isinstance(value, str):
+            self.error((tname, key), f"`{key}` must be a string, not {_type_name(value)}",
+                       f'write {key} = "…"')
+            return None
+        if not value.strip():
+            self.error((tname, key), f"`{key}` is empty")
+            return None
+        return value.strip()
+
+    def strings(self, table: dict[str, Any], tname: str, key: str) -> tuple[str, ...] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error((tname, key), f"`{key}` must be a list of strings", f'write {key} = ["…", "…"]')
+            return None
+        return tuple(v.strip() for v in value if v.strip())
+
+
+def _type_name(value: object) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "a table",
+            str: "a string"}.get(type(value), type(value).__name__)
+
+
+_BOOK_KEYS = {
+    "title": "str", "author": "str", "authors": "list[str]", "language": "str", "subtitle": "str",
+    "publisher": "str", "date": "date", "description": "str", "identifier": "str", "isbn": "str",
+    "cover": "path", "tags": "list[str]",
+}
+_ARTICLES_KEYS = {"dir": "path", "order": "list[str]"}
+_EPUB_KEYS = {"toc_depth": "int"}
+_TABLES = {"book", "articles", "epub"}
+
+
+def isbn_is_valid(isbn: str) -> bool:
+    """Check an ISBN-10 or ISBN-13 (hyphens and spaces allowed) by its check digit."""
+    digits = re.sub(r"[\s-]", "", isbn).upper()
+    if re.fullmatch(r"\d{13}", digits):
+        total = sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(digits[:12]))
+        return (10 - total % 10) % 10 == int(digits[12])
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits))
+        return total % 11 == 0
+    return False
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A TOML/YAML date, or a `YYYY-MM-DD`, `YYYY-MM` or `YYYY` string; None when it is none of those."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in ("%Y-%m-%d", "%Y-%m", "%Y", "%Y.%m.%d", "%Y/%m/%d"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def load(book_dir: Path | str) -> BookConfig:
+    """Read and check `book_dir/book.toml`; raise ConfigError listing every problem."""
+    root = Path(book_dir)
+    path = root / CONFIG_NAME
+    if not root.is_dir():
+        raise ConfigError(f"{root}: no such book folder (give the folder that holds {CONFIG_NAME})")
+    if not path.is_file():
+        raise ConfigError(f"{path}: not found (run `jebon new {root}` to start a book)")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 (save book.toml as UTF-8)") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        where = f"{path}:{m.group(1)}" if m else str(path)
+        raise ConfigError(f"{where}: invalid TOML: {message}") from None
+
+    diag = Diagnostics()
+    check = _Checker(path, text, diag)
+    for name in data:
+        if name not in _TABLES:
+            check.error((name,), f"unknown table or key `{name}`",
+                        "book.toml has the tables [book], [articles] and [epub]")
+    if "book" not in data:
+        diag.error("book.toml needs a [book] table with a title", path, 1, '[book]\ntitle = "…"')
+    book = check.table(data, "book", _BOOK_KEYS)
+    title = check.string(book, "book", "title", required="book" in data)
+
+    authors: tuple[str, ...] = ()
+    if "author" in book and "authors" in book:
+        check.error(("book", "authors"), "give either `author` or `authors`, not both")
+    elif "author" in book:
+        author = check.string(book, "book", "author")
+        authors = (author,) if author else ()
+    elif "authors" in book:
+        authors = check.strings(book, "book", "authors") or ()
+
+    language = check.string(book, "book", "language") or "ko"
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language):
+        check.error(("book", "language"), f"`language` {language!r} is not a language tag", 'e.g. "ko"')
+
+    date = None
+    if "date" in book:
+        date = parse_date(book["date"])
+        if date is None:
+            check.error(("book", "date"), f"`date` {book['date']!r} is not a date", "write date = 2026-03-01")
+
+    identifier = check.string(book, "book", "identifier")
+    isbn = check.string(book, "book", "isbn")
+    if isbn and not isbn_is_valid(isbn):
+        check.error(("book", "isbn"), f"`isbn` {isbn!r} is not a valid ISBN-10/13 (check digit)")
+        isbn = None
+    if isbn and identifier:
+        check.error(("book", "isbn"), "give either `identifier` or `isbn`, not both")
+
+    cover: Path | None = None
+    cover_name = check.string(book, "book", "cover")
+    if cover_name:
+        cover = (root / cover_name).resolve()
+        if not cover.is_file():
+            check.error(("book", "cover"), f"cover image {cover_name!r} does not exist",
+                        "give a path relative to the book folder, or remove `cover` to get a generated one")
+            cover = None
+
+    tags = check.strings(book, "book", "tags") or ()
+
+    articles = check.table(data, "articles", _ARTICLES_KEYS)
+    dir_name = check.string(articles, "articles", "dir") or "articles"
+    art_dir = root / dir_name
+    if not art_dir.is_dir():
+        key = ("articles", "dir") if "dir" in articles else ("book",)
+        check.error(key, f"article folder {dir_name!r} does not exist",
+                    f"create {art_dir} with your *.md articles or set [articles] dir")
+    order = check.strings(articles, "articles", "order")
+
+    epub = check.table(data, "epub", _EPUB_KEYS)
+    toc_depth = 2
+    if "toc_depth" in epub:
+        value = epub["toc_depth"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3:
+            check.error(("epub", "toc_depth"), "`toc_depth` must be 1, 2 or 3")
+        else:
+            toc_depth = value
+
+    diag.raise_if_errors(ConfigError)
+    assert title is not None
+    return BookConfig(
+        root=root,
+        path=path,
+        book=BookMeta(
+            title=title, authors=authors, language=language,
+            subtitle=check.string(book, "book", "subtitle"),
+            publisher=check.string(book, "book", "publisher"), date=date,
+            description=check.string(book, "book", "description"),
+            identifier=identifier, isbn=isbn, cover=cover, tags=tags,
+        ),
+        articles=ArticlesConfig(dir=art_dir, order=order),
+        epub=EpubConfig(toc_depth=toc_depth),
+    )

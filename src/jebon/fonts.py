@@ -1,0 +1,81 @@
+"""Bundled fonts: which face serves which text, subsetting with HarfBuzz, and glyph coverage checks."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import uharfbuzz as hb
+
+from .resources import font_path
+
+
+@dataclass(frozen=True)
+class Face:
+    """One bundled font file and how CSS refers to it."""
+
+    key: str
+    file: str
+    family: str
+    weight: int
+
+    @property
+    def path(self) -> Path:
+        return font_path(self.file)
+
+
+SERIF = "Jebon Serif KR"
+SANS = "Jebon Sans KR"
+FACES: tuple[Face, ...] = (
+    Face("serif-regular", "JebonSerifKR-Regular.otf", SERIF, 400),
+    Face("serif-bold", "JebonSerifKR-Bold.otf", SERIF, 700),
+    Face("sans-regular", "JebonSansKR-Regular.otf", SANS, 400),
+    Face("sans-bold", "JebonSansKR-Bold.otf", SANS, 700),
+)
+FONT_CREDIT = ("Jebon Serif KR, Jebon Sans KR: Noto Serif CJK KR, Noto Sans CJK KR의 부분 집합 "
+               "(© 2014–2022 Adobe), SIL Open Font License 1.1")
+
+# Characters that never need a glyph (spaces are handled by the reader; controls are invisible).
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+
+
+@cache
+def _face(path: Path) -> hb.Face:
+    return hb.Face(hb.Blob.from_file_path(str(path)))
+
+
+@cache
+def coverage(path: Path) -> frozenset[int]:
+    """Code points the font maps."""
+    return frozenset(_face(path).unicodes)
+
+
+def needs_glyph(char: str) -> bool:
+    return unicodedata.category(char) not in _INVISIBLE and char not in "\n\t "
+
+
+def missing(chars: Iterable[str]) -> list[str]:
+    """Characters that no bundled face covers (checked against the body face)."""
+    covered = coverage(FACES[0].path) | coverage(FACES[2].path)
+    return sorted({c for c in chars if needs_glyph(c) and ord(c) not in covered})
+
+
+def subset(face: Face, chars: Iterable[str]) -> bytes:
+    """The face cut down to `chars`, keeping every OpenType layout feature (old Hangul needs
+    ljmo/vjmo/tjmo, and GSUB closure brings in the composed jamo glyphs)."""
+    source = _face(face.path)
+    wanted = {ord(c) for c in chars} | set(range(0x20, 0x7F))
+    inp = hb.SubsetInput()
+    inp.unicode_set.update(wanted & coverage(face.path))
+    for which in (hb.SubsetInputSets.LAYOUT_FEATURE_TAG, hb.SubsetInputSets.LAYOUT_SCRIPT_TAG):
+        tags = inp.sets(which)
+        tags.clear()
+        tags.invert()  # an inverted empty set: keep every feature and script
+    inp.flags = hb.SubsetFlags.NO_HINTING
+    result = hb.subset(source, inp)
+    if result is None:
+        raise RuntimeError(f"HarfBuzz could not subset {face.file}")
+    return bytes(result.blob.data)

@@ -1,0 +1,107 @@
+"""Images: type from the bytes (not the extension), SVG made self-contained and script-free."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
+              "image/svg+xml": "svg"}
+
+
+class ImageError(ValueError):
+    """The file is not an image jebon can put in a book."""
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file inside the book (`name` is its path in the EPUB's content folder)."""
+
+    name: str
+    media_type: str
+    data: bytes
+    source: Path | None = None
+
+
+def sniff(data: bytes) -> str | None:
+    """The media type of image bytes, or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if (head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!doctype svg")
+            or head.startswith(b"<!--")) and b"<svg" in data[:65536].lower():
+        return "image/svg+xml"
+    return None
+
+
+_EXTERNAL_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*([A-Za-z_][\w.-]*)\s+(?:SYSTEM|PUBLIC)\b[^>]*>")
+
+
+def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
+    """Expand internal entities, drop the DOCTYPE (external DTDs), external entities, scripts,
+    event handlers and links to anything outside the file. Returns the new bytes and what was removed."""
+    removed: list[str] = []
+    for match in list(_EXTERNAL_ENTITY.finditer(data)):
+        name = match.group(1)
+        removed.append(f"external entity &{name.decode(errors='replace')};")
+        data = data.replace(match.group(0), b"").replace(b"&" + name + b";", b"")
+    # Only entities declared inside the file are expanded; nothing is loaded from disk or network.
+    parser = etree.XMLParser(resolve_entities="internal",  # type: ignore[arg-type]  # lxml >= 5.0
+                             load_dtd=False, no_network=True)
+    try:
+        tree = etree.parse(io.BytesIO(data), parser)
+    except etree.XMLSyntaxError as exc:
+        raise ImageError(f"the SVG is not well-formed XML: {exc}") from None
+    root = tree.getroot()
+    if etree.QName(root).localname != "svg":
+        raise ImageError("the file is XML but its root element is not <svg>")
+    for node in list(root.iter()):
+        if not isinstance(node.tag, str):
+            continue
+        local = etree.QName(node).localname
+        if local in ("script", "foreignObject"):
+            removed.append(f"<{local}>")
+            parent = node.getparent()
+            if parent is not None:
+                parent.remove(node)
+            continue
+        for attr in list(node.attrib):
+            name = etree.QName(attr).localname
+            value = node.attrib[attr]
+            if name.lower().startswith("on"):
+                removed.append(f"{name} attribute")
+                del node.attrib[attr]
+            elif name == "href" and not value.startswith("#") and not value.startswith("data:image/"):
+                removed.append(f"link to {value[:60]}")
+                del node.attrib[attr]
+    out = etree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out, removed
+
+
+def make_asset(path: Path) -> tuple[Asset, list[str]]:
+    """Read a local image into an Asset named by its content; raise ImageError if unusable."""
+    data = path.read_bytes()
+    media_type = sniff(data)
+    if media_type is None:
+        raise ImageError("not a PNG, JPEG, GIF, WebP or SVG image (type detected from the file's bytes)")
+    removed: list[str] = []
+    if media_type == "image/svg+xml":
+        data, removed = clean_svg(data)
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:40] or "image"
+    name = f"images/{stem}-{digest}.{EXTENSIONS[media_type]}"
+    return Asset(name=name, media_type=media_type, data=data, source=path), removed

@@ -1,0 +1,379 @@
+"""The one Markdown setup: Article → safe XHTML chapter + headings + assets (format-blind)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+import markdown
+from lxml import etree
+from markdown.extensions.toc import slugify_unicode
+
+from .errors import Diagnostics, RenderError
+from .images import Asset, ImageError, make_asset
+from .model import Article, Book, Volume
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+OPS_NS = "http://www.idpf.org/2007/ops"
+EPUB_TYPE = f"{{{OPS_NS}}}type"
+NSMAP = {None: XHTML_NS, "epub": OPS_NS}
+
+# Elements kept as they are.
+_ALLOWED = {
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "dd", "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s",
+    "samp", "section", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "time", "tr", "u", "ul", "var", "wbr", "aside", "header", "footer", "details", "summary",
+}
+# Elements removed with everything inside them.
+_DANGEROUS = {
+    "script", "style", "iframe", "object", "embed", "form", "input", "button", "select", "textarea",
+    "option", "frame", "frameset", "applet", "base", "link", "meta", "noscript", "template", "canvas",
+    "audio", "video", "source", "track", "svg", "math", "title", "head", "param", "dialog", "portal",
+}
+_GLOBAL_ATTRS = {"id", "class", "title", "lang", "dir"}
+_ATTRS = {
+    "a": {"href"}, "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"}, "ol": {"start", "reversed", "type"}, "li": {"value"},
+    "time": {"datetime"}, "col": {"span"}, "colgroup": {"span"}, "q": {"cite"}, "blockquote": {"cite"},
+    "del": {"datetime"}, "ins": {"datetime"}, "details": {"open"},
+}
+_ALIGN = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")
+_SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One rendered article: `html` is a serialized XHTML <section> (namespaces declared on it)."""
+
+    article: Article
+    html: str
+    headings: tuple[Heading, ...]
+    assets: tuple[Asset, ...]
+    text: str
+    """Plain text of the article body, for statistics and glyph coverage."""
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.article.id}.xhtml"
+
+
+@dataclass(frozen=True)
+class RenderedVolume:
+    volume: Volume
+    chapters: tuple[Chapter, ...]
+    assets: tuple[Asset, ...]
+    """Every image of the volume, once each (deduplicated by content)."""
+
+
+def _markdown() -> markdown.Markdown:
+    """A fresh Markdown instance: each article is parsed on its own (labels and footnotes never collide)."""
+    return markdown.Markdown(
+        extensions=["footnotes", "tables", "fenced_code", "attr_list", "def_list", "abbr", "toc",
+                    "sane_lists"],
+        extension_configs={
+            "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↑", "BACKLINK_TITLE": "본문으로 돌아가기"},
+            "toc": {"slugify": slugify_unicode, "permalink": False},
+        },
+        output_format="xhtml",
+    )
+
+
+class _ArticleRenderer:
+    """Parses one article and makes its tree safe; links are resolved in a second pass."""
+
+    def __init__(self, article: Article, diag: Diagnostics) -> None:
+        self.article = article
+        self.diag = diag
+        self.assets: list[Asset] = []
+        self._searched: dict[str, int] = {}
+
+    # -- locating source lines for messages --------------------------------------------------
+    def line(self, needle: str) -> int:
+        """File line of the next not-yet-reported occurrence of `needle` in the body."""
+        body = self.article.body.lower()
+        start = self._searched.get(needle.lower(), 0)
+        pos = body.find(needle.lower(), start)
+        if pos < 0:
+            pos = body.find(needle.lower())
+        if pos < 0:
+            return self.article.body_line
+        self._searched[needle.lower()] = pos + 1
+        return self.article.body_line + body.count("\n", 0, pos)
+
+    def warn(self, message: str, needle: str, hint: str | None = None) -> None:
+        self.diag.warn(message, self.article.path, self.line(needle), hint)
+
+    # -- stages ------------------------------------------------------------------------------
+    def parse(self) -> etree._Element:
+        html = _markdown().convert(self.article.body)
+        root: etree._Element = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+        self.sanitize(root)
+        self.restructure(root)
+        return root
+
+    def sanitize(self, root: etree._Element) -> None:
+        for el in list(root.iter()):
+            if el is root:
+                continue
+            if not isinstance(el.tag, str):  # comments, processing instructions
+                _drop(el)
+                continue
+            tag = el.tag.lower()
+            if tag in _DANGEROUS:
+                self.warn(f"<{tag}> removed: it is not allowed in a book", f"<{tag}",
+                          "remove the raw HTML from the article")
+                _drop(el)
+                continue
+            if tag not in _ALLOWED:
+                self.warn(f"<{tag}> is not supported; its text is kept", f"<{tag}")
+                _unwrap(el)
+                continue
+            allowed = _GLOBAL_ATTRS | _ATTRS.get(tag, set())
+            for name, value in [(str(k), str(v)) for k, v in el.attrib.items()]:
+                low = name.lower()
+                if low.startswith("on"):
+                    self.warn(f"event handler `{name}` removed from <{tag}>", name)
+                    del el.attrib[name]
+                elif low == "style":
+                    m = _ALIGN.match(value)
+                    del el.attrib[name]
+                    if m and tag in ("td", "th"):
+                        el.set("class", f"align-{m.group(1)}")
+                    else:
+                        self.warn(f"style attribute removed from <{tag}>", "style=",
+                                  "use a class and the book's CSS instead")
+                elif low in ("href", "src", "cite") and urlsplit(value.strip()).scheme.lower() in (
+                        "javascript", "vbscript", "data", "file") and not (low == "src" and
+                                                                            value.startswith("data:image/")):
+                    self.warn(f"unsafe `{name}` ({value[:30]}…) removed from <{tag}>", value[:20])
+                    del el.attrib[name]
+                elif low not in allowed and not low.startswith(("data-", "aria-")):
+                    del el.attrib[name]
+
+    def restructure(self, root: etree._Element) -> None:
+        # Headings: the article title is the chapter's h1, so a `#` in the body moves down a level.
+        if root.find(".//h1") is not None:
+            for el in root.iter("h1", "h2", "h3", "h4", "h5"):
+                el.tag = f"h{int(el.tag[1]) + 1}"
+        # An image alone in its paragraph becomes a figure, its Markdown title the caption.
+        for p in list(root.iter("p")):
+            kids = list(p)
+            if len(kids) == 1 and kids[0].tag == "img" and not (p.text or "").strip() \
+                    and not (kids[0].tail or "").strip():
+                img = kids[0]
+                p.tag = "figure"
+                p.attrib.clear()
+                img.tail = None
+                caption = img.get("title")
+                if caption:
+                    del img.attrib["title"]
+                    etree.SubElement(p, "figcaption").text = caption
+        # Footnotes: semantic markup readers understand (pop-up notes).
+        for sup in root.iter("sup"):
+            a = sup.find("a")
+            if a is not None and "footnote-ref" in (a.get("class") or ""):
+                a.set(EPUB_TYPE, "noteref")
+                a.set("role", "doc-noteref")
+        for div in root.iter("div"):
+            if "footnote" in (div.get("class") or "").split():
+                div.tag = "section"
+                div.set("class", "footnotes")
+                div.set(EPUB_TYPE, "footnotes")
+                div.set("role", "doc-endnotes")
+                hr = div.find("hr")
+                if hr is not None:
+                    _drop(hr)
+                for li in div.iter("li"):
+                    li.set(EPUB_TYPE, "footnote")
+                for back in div.iter("a"):
+                    if "footnote-backref" in (back.get("class") or ""):
+                        back.set("role", "doc-backlink")
+        # Tables scroll rather than overflow the page on narrow readers.
+        for table in list(root.iter("table")):
+            parent = table.getparent()
+            if parent is not None and not (parent.tag == "div" and parent.get("class") == "table-wrap"):
+                wrap = etree.Element("div", {"class": "table-wrap"})
+                parent.replace(table, wrap)
+                wrap.append(table)
+                wrap.tail, table.tail = table.tail, None
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    previous = el.getprevious()
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _unwrap(el: etree._Element) -> None:
+    """Replace an element by its contents (text and children stay where they were)."""
+    el.drop_tag()  # type: ignore[attr-defined]  # lxml.html elements have drop_tag
+
+
+def _text(el: etree._Element) -> str:
+    return re.sub(r"\s+", " ", "".join(str(t) for t in el.itertext())).strip()
+
+
+def _is_remote(value: str) -> bool:
+    return bool(urlsplit(value).scheme) or value.startswith("//")
+
+
+def _to_xhtml(el: etree._Element) -> etree._Element:
+    """Copy an lxml.html tree into the XHTML namespace."""
+    attrs = {k: v for k, v in el.attrib.items()}
+    new = etree.Element(f"{{{XHTML_NS}}}{el.tag}", attrs, nsmap=NSMAP)  # type: ignore[arg-type]
+    new.text = el.text
+    for child in el:
+        sub = _to_xhtml(child)
+        sub.tail = child.tail
+        new.append(sub)
+    return new
+
+
+def render_volume(book: Book, volume: Volume, diag: Diagnostics) -> RenderedVolume:
+    """Render every article of a volume; raise RenderError with every problem found."""
+    book_root = book.config.root.resolve()
+    by_path = {a.path.resolve(): a for a in book.articles}
+    volume_ids = {a.id for a in volume.articles}
+    renderers = [_ArticleRenderer(a, diag) for a in volume.articles]
+    trees = [r.parse() for r in renderers]
+    ids = {r.article.id: {str(e.get("id")) for e in t.iter() if e.get("id")}
+           for r, t in zip(renderers, trees, strict=True)}
+    assets: dict[str, Asset] = {}
+    chapters: list[Chapter] = []
+    for renderer, tree in zip(renderers, trees, strict=True):
+        article = renderer.article
+        _resolve_links(renderer, tree, by_path, volume_ids, ids)
+        _resolve_images(renderer, tree, book_root, assets)
+        headings = tuple(
+            Heading(int(h.tag[1]), str(h.get("id") or ""), _text(h))
+            for h in tree.iter("h2", "h3") if h.get("id")
+        )
+        section = _chapter_section(article, tree)
+        chapters.append(Chapter(
+            article=article,
+            html=etree.tostring(section, encoding="unicode"),
+            headings=headings,
+            assets=tuple(renderer.assets),
+            text=_text(tree),
+        ))
+    diag.raise_if_errors(RenderError)
+    return RenderedVolume(volume=volume, chapters=tuple(chapters), assets=tuple(assets.values()))
+
+
+def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
+                   volume_ids: set[str], ids: dict[str, set[str]]) -> None:
+    article = renderer.article
+    for a in list(tree.iter("a")):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith("#"):
+            if href[1:] and href[1:] not in ids[article.id]:
+                renderer.warn(f"link to #{href[1:]}, which is not an id in this article", href)
+            continue
+        parts = urlsplit(href)
+        if parts.scheme.lower() in _SAFE_SCHEMES:
+            continue
+        if _is_remote(href):
+            renderer.warn(f"link {href!r} has an unsupported scheme; it becomes text", href)
+            _unwrap(a)
+            continue
+        target = (article.path.parent / unquote(parts.path)).resolve()
+        other = by_path.get(target)
+        if other is None or other.id not in volume_ids:
+            renderer.warn(f"link to {parts.path!r}, which is not an article of this book; it becomes text",
+                          parts.path, "link to an article file of the book, or to a full https:// URL")
+            _unwrap(a)
+            continue
+        fragment = unquote(parts.fragment)
+        if fragment and fragment not in ids[other.id]:
+            renderer.warn(f"link to {parts.path}#{fragment}: no heading or anchor with that id there",
+                          href, "links to the article's start instead")
+            fragment = ""
+        a.set("href", f"{other.id}.xhtml" + (f"#{fragment}" if fragment else ""))
+
+
+def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root: Path,
+                    assets: dict[str, Asset]) -> None:
+    article = renderer.article
+    for img in list(tree.iter("img")):
+        src = (img.get("src") or "").strip()
+        alt = img.get("alt")
+        if alt is None or not alt.strip():
+            renderer.warn(f"image {src!r} has no alt text", src or "![", "write ![what the image shows](…)")
+            img.set("alt", "")
+        if not src or _is_remote(src):
+            renderer.warn(f"remote image {src!r} is not fetched; its alt text is used", src or "![",
+                          "download the image into the book folder")
+            _replace_by_text(img, img.get("alt") or "")
+            continue
+        path = (article.path.parent / unquote(urlsplit(src).path)).resolve()
+        if not path.is_relative_to(book_root):
+            renderer.diag.error(f"image {src!r} is outside the book folder", article.path,
+                                renderer.line(src), "copy the image into the book folder")
+            continue
+        if not path.is_file():
+            renderer.diag.error(f"image {src!r} not found", article.path, renderer.line(src),
+                                "image paths are relative to the article file")
+            continue
+        try:
+            asset, removed = make_asset(path)
+        except ImageError as exc:
+            renderer.diag.error(f"image {src!r}: {exc}", article.path, renderer.line(src))
+            continue
+        for what in removed:
+            renderer.warn(f"{what} removed from SVG {src!r}", src)
+        assets.setdefault(asset.name, asset)
+        renderer.assets.append(asset)
+        img.set("src", asset.name)
+
+
+def _replace_by_text(el: etree._Element, text: str) -> None:
+    span = etree.Element("span", {"class": "missing-image"})
+    span.text = text
+    span.tail = el.tail
+    parent = el.getparent()
+    if parent is not None:
+        parent.replace(el, span)
+
+
+def _chapter_section(article: Article, body: etree._Element) -> etree._Element:
+    """<section epub:type="chapter"> with the article's header and body, in the XHTML namespace."""
+    section = etree.Element(f"{{{XHTML_NS}}}section", nsmap=NSMAP)  # type: ignore[arg-type]
+    section.set(EPUB_TYPE, "chapter")
+    section.set("role", "doc-chapter")
+    section.set("class", "chapter")
+    section.set("aria-labelledby", f"{article.id}-title")
+    header = etree.SubElement(section, f"{{{XHTML_NS}}}header", {"class": "chapter-head"})
+    kicker = [f"{article.index}"]
+    if article.date:
+        kicker.append(f"{article.date.year}년 {article.date.month}월")
+    etree.SubElement(header, f"{{{XHTML_NS}}}p", {"class": "kicker"}).text = " · ".join(kicker)
+    h1 = etree.SubElement(header, f"{{{XHTML_NS}}}h1", {"id": f"{article.id}-title"})
+    h1.text = article.title
+    if article.subtitle:
+        sub = etree.SubElement(header, f"{{{XHTML_NS}}}p", {"class": "subtitle"})
+        sub.text = article.subtitle
+    div = _to_xhtml(body)
+    div.set("class", "chapter-body")
+    section.append(div)
+    return section

@@ -1,0 +1,205 @@
+"""Find, decode and order article files, and split their YAML front matter (errors give path:line)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import BookConfig, parse_date
+from .errors import ArticleError, Diagnostics
+
+# Characters XML 1.0 forbids, plus lone surrogates and non-characters.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One article file, decoded, with its front matter split off."""
+
+    path: Path
+    meta: dict[str, Any]
+    body: str
+    body_line: int
+    """1-based line number in the file where `body` starts."""
+    text: str = field(repr=False, default="")
+    """The whole decoded file (for locating things by line)."""
+
+    def line_of(self, needle: str, start: int = 0) -> int | None:
+        """The file line of the first occurrence of `needle` in the body (case-insensitive)."""
+        pos = self.body.lower().find(needle.lower(), start)
+        if pos < 0:
+            return None
+        return self.body_line + self.body.count("\n", 0, pos)
+
+
+def natural_key(name: str) -> list[object]:
+    """Sort key that puts `2-x.md` before `10-x.md`."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", name)]
+
+
+def discover(config: BookConfig, diag: Diagnostics) -> list[Path]:
+    """The article files in reading order: `[articles] order`, else file names sorted naturally."""
+    folder = config.articles.dir
+    found = sorted((p for p in folder.glob("*.md") if p.is_file()), key=lambda p: natural_key(p.name))
+    if config.articles.order is None:
+        if not found:
+            diag.error(f"no articles (*.md) in {folder}", config.path, None,
+                       "add Markdown files to the article folder")
+        return found
+    chosen: list[Path] = []
+    seen: set[str] = set()
+    line = _order_line(config.path)
+    for name in config.articles.order:
+        path = folder / name
+        if name in seen:
+            diag.error(f"`order` names {name!r} twice", config.path, line, "list each article once")
+            continue
+        seen.add(name)
+        if not path.is_file():
+            diag.error(f"`order` names {name!r}, which is not a file in {folder}", config.path, line,
+                       "fix the name or remove it from [articles] order")
+            continue
+        chosen.append(path)
+    for path in found:
+        if path.name not in seen:
+            diag.warn(f"{path.name} is not in [articles] order and is left out", config.path, line,
+                      "add it to `order` to include it")
+    if not chosen and not diag.errors:
+        diag.error("[articles] order is empty", config.path, line)
+    return chosen
+
+
+def _order_line(path: Path) -> int | None:
+    for number, line in enumerate(path.read_text("utf-8-sig").splitlines(), start=1):
+        if re.match(r"\s*order\s*=", line):
+            return number
+    return None
+
+
+def decode(path: Path, raw: bytes, diag: Diagnostics) -> str | None:
+    """UTF-8 with or without BOM; anything else is an error that says what the file seems to be."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        diag.error("the file is UTF-16, not UTF-8", path, 1, "save it as UTF-8")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        hint = "save it as UTF-8"
+        try:
+            raw.decode("cp949")
+            hint = "it looks like CP949/EUC-KR: convert it with `iconv -f cp949 -t utf-8`"
+        except UnicodeDecodeError:
+            pass
+        diag.error("the file is not valid UTF-8", path, line, hint)
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _BAD_CHARS.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        diag.warn(f"control or invalid character U+{ord(bad.group()):04X} removed", path, line)
+        text = _BAD_CHARS.sub("", text)
+    return text
+
+
+def split_front_matter(path: Path, text: str, diag: Diagnostics) -> tuple[dict[str, Any], str, int]:
+    """(front matter mapping, body, 1-based line of the body)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            break
+    else:
+        diag.error("front matter opened with `---` on line 1 is never closed", path, 1,
+                   "add a line `---` after the front matter")
+        return {}, text, 1
+    block = "\n".join(lines[1:index])
+    body = "\n".join(lines[index + 1:])
+    try:
+        meta = yaml.safe_load(block) if block.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        diag.error(f"invalid YAML in front matter: {problem}", path, line,
+                   "quote values that contain `:` or start with a special character")
+        return {}, body, index + 2
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        diag.error("front matter must be `key: value` lines, not a list or a single value", path, 2)
+        return {}, body, index + 2
+    return meta, body, index + 2
+
+
+_STR_KEYS = ("title", "subtitle", "author")
+
+
+def check_meta(path: Path, text: str, meta: dict[str, Any], diag: Diagnostics) -> dict[str, Any]:
+    """Check the known front-matter keys' types; other keys are kept as they are."""
+
+    def line_of(key: str) -> int:
+        for number, line in enumerate(text.split("\n")[1:], start=2):
+            if re.match(rf"\s*{re.escape(key)}\s*:", line):
+                return number
+        return 1
+
+    clean = {str(k): v for k, v in meta.items()}
+    for key in _STR_KEYS:
+        value = clean.get(key)
+        if value is None:
+            clean.pop(key, None)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            clean[key] = str(value)
+        elif not isinstance(value, str):
+            diag.error(f"front matter `{key}` must be text", path, line_of(key), f'write {key}: "…"')
+            clean.pop(key)
+        else:
+            clean[key] = value.strip()
+    if "date" in clean and clean["date"] is not None:
+        date = parse_date(clean["date"])
+        if date is None:
+            diag.error(f"front matter `date` {clean['date']!r} is not a date", path, line_of("date"),
+                       "write date: 2025-03-15")
+            clean.pop("date")
+        else:
+            clean["date"] = date
+    tags = clean.get("tags")
+    if tags is not None:
+        if isinstance(tags, str):
+            clean["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
+        elif isinstance(tags, list) and all(isinstance(t, str | int) for t in tags):
+            clean["tags"] = [str(t) for t in tags]
+        else:
+            diag.error("front matter `tags` must be a list of words", path, line_of("tags"),
+                       "write tags: [종이, 제본]")
+            clean.pop("tags")
+    return clean
+
+
+def read(path: Path, diag: Diagnostics) -> SourceFile | None:
+    """Read one article; problems go to `diag`, and None is returned when it cannot be used."""
+    text = decode(path, path.read_bytes(), diag)
+    if text is None:
+        return None
+    meta, body, body_line = split_front_matter(path, text, diag)
+    meta = check_meta(path, text, meta, diag)
+    return SourceFile(path=path, meta=meta, body=body, body_line=body_line, text=text)
+
+
+def collect(config: BookConfig, diag: Diagnostics) -> list[SourceFile]:
+    """Every article of the book, decoded and split, in reading order; raise with all problems."""
+    files = [s for s in (read(p, diag) for p in discover(config, diag)) if s is not None]
+    diag.raise_if_errors(ArticleError)
+    return files
+
+
+def date_of(meta: dict[str, Any]) -> dt.date | None:
+    value = meta.get("date")
+    return value if isinstance(value, dt.date) else None

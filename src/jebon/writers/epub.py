@@ -1,0 +1,355 @@
+"""EPUB 3 writer (ebooklib): spine = nav = NCX = article order; metadata; subset fonts; deterministic zip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from ebooklib import epub
+from lxml import etree
+
+from .. import __version__, covers, fonts, resources
+from ..config import BookConfig
+from ..images import Asset, sniff
+from ..render import Chapter, RenderedVolume
+from .xhtml import E, document, fragment
+
+MIMETYPE = b"application/epub+zip"
+DOC = "application/xhtml+xml"
+
+
+@dataclass(frozen=True)
+class EpubResult:
+    data: bytes
+    identifier: str
+    font_bytes: int
+
+
+def identifier_for(config: BookConfig) -> str:
+    """`urn:isbn:…`, the configured identifier, or a UUID derived from title and authors
+    (stable: the same on every rebuild, so stores see one book)."""
+    meta = config.book
+    if meta.isbn:
+        return "urn:isbn:" + re.sub(r"[\s-]", "", meta.isbn)
+    if meta.identifier:
+        return meta.identifier
+    seed = "\x1f".join(("jebon", meta.title, *meta.authors))
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+def modified_time(config: BookConfig, rendered: RenderedVolume, epoch: int | None) -> dt.datetime:
+    """`SOURCE_DATE_EPOCH` when set; otherwise the newest date the sources name (book or article
+    dates), so that two builds of the same sources are byte-identical."""
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).replace(tzinfo=None)
+    dates = [c.article.date for c in rendered.chapters if c.article.date]
+    if config.book.date:
+        dates.append(config.book.date)
+    newest = max(dates) if dates else dt.date(2000, 1, 1)
+    return dt.datetime(newest.year, newest.month, newest.day)
+
+
+def _korean_date(date: dt.date) -> str:
+    return f"{date.year}년 {date.month}월 {date.day}일"
+
+
+class _Writer(epub.EpubWriter):  # type: ignore[misc]
+    """ebooklib's OPF and container writer, with jebon's own nav and NCX documents."""
+
+    def __init__(self, name: Any, book: epub.EpubBook, nav: bytes, ncx: bytes, options: dict[str, Any]):
+        super().__init__(name, book, options)
+        self._nav, self._ncx = nav, ncx
+
+    def _get_nav(self, item: Any) -> bytes:
+        return self._nav
+
+    def _get_ncx(self) -> bytes:
+        return self._ncx
+
+
+class EpubBuilder:
+    """Builds one volume's EPUB. Reading order: cover, title page, contents, articles, colophon."""
+
+    css_name = "styles/epub.css"
+    cover_name = "images/cover"
+
+    def __init__(self, config: BookConfig, rendered: RenderedVolume, *, epoch: int | None = None):
+        self.config = config
+        self.meta = config.book
+        self.lang = config.book.language
+        self.rendered = rendered
+        self.identifier = identifier_for(config)
+        self.modified = modified_time(config, rendered, epoch)
+        self.documents: list[tuple[str, str, bytes]] = []  # (id, file name, content) in spine order
+
+    # -- front and back matter -------------------------------------------------------------
+    def cover_asset(self) -> Asset:
+        if self.meta.cover is not None:
+            data = self.meta.cover.read_bytes()
+            media_type = sniff(data)
+            if media_type in ("image/png", "image/jpeg"):
+                ext = "png" if media_type == "image/png" else "jpg"
+                return Asset(f"{self.cover_name}.{ext}", media_type, data, self.meta.cover)
+        data = covers.generate(self.meta.title, self.meta.subtitle, self.meta.authors, self.meta.publisher)
+        return Asset(f"{self.cover_name}.png", "image/png", data)
+
+    def cover_page(self, cover: Asset) -> bytes:
+        img = E("img", {"src": cover.name, "alt": f"표지: {self.meta.title}", "class": "cover-image"})
+        section = E("section", {"epub:type": "cover", "class": "cover"}, None, img)
+        return document(self.meta.title, self.lang, [section], css=self.css_name, body_class="cover-page")
+
+    def title_page(self) -> bytes:
+        parts = [E("h1", {"class": "book-title"}, self.meta.title)]
+        if self.meta.subtitle:
+            parts.append(E("p", {"class": "book-subtitle"}, self.meta.subtitle))
+        if self.meta.authors:
+            parts.append(E("p", {"class": "book-author"}, " · ".join(self.meta.authors)))
+        if self.meta.publisher:
+            parts.append(E("p", {"class": "book-publisher"}, self.meta.publisher))
+        section = E("section", {"epub:type": "titlepage", "class": "titlepage"}, None, *parts)
+        return document(self.meta.title, self.lang, [section], css=self.css_name)
+
+    def colophon(self) -> bytes:
+        rows: list[tuple[str, str]] = []
+        if self.meta.authors:
+            rows.append(("지은이", " · ".join(self.meta.authors)))
+        if self.meta.publisher:
+            rows.append(("펴낸곳", self.meta.publisher))
+        if self.meta.date:
+            rows.append(("펴낸날", _korean_date(self.meta.date)))
+        rows.append(("ISBN" if self.meta.isbn else "식별자", self.meta.isbn or self.identifier))
+        rows.append(("글꼴", fonts.FONT_CREDIT))
+        rows.append(("만든 도구", f"jebon {__version__}"))
+        dl = E("dl", {"class": "colophon-list"})
+        for term, value in rows:
+            dl.append(E("dt", None, term))
+            dl.append(E("dd", None, value))
+        title = self.meta.title + (f" — {self.meta.subtitle}" if self.meta.subtitle else "")
+        note = E("p", {"class": "licence"},
+                 "이 책에 담긴 글꼴은 SIL Open Font License 1.1에 따라 포함되었으며, 글꼴 파일 안에 "
+                 "저작권 고지와 사용 허가서가 함께 들어 있습니다.")
+        section = E("section", {"epub:type": "colophon", "class": "colophon",
+                                "aria-label": "판권"}, None,
+                    E("h1", {"class": "colophon-title"}, title), dl, note)
+        return document(f"{self.meta.title} 판권", self.lang, [section], css=self.css_name)
+
+    def nav(self) -> bytes:
+        depth = self.config.epub.toc_depth
+        toc = E("ol", {"class": "toc"})
+        for chapter in self.rendered.chapters:
+            li = E("li", None, None, E("a", {"href": chapter.file_name}, chapter.article.title))
+            sub = self._sub_entries(chapter, depth)
+            if sub is not None:
+                li.append(sub)
+            toc.append(li)
+        nav_toc = E("nav", {"epub:type": "toc", "id": "toc", "role": "doc-toc"}, None,
+                    E("h1", None, "차례"), toc)
+        first = self.rendered.chapters[0].file_name
+        landmarks = E("ol")
+        for kind, href, label in (("cover", "cover.xhtml", "표지"), ("titlepage", "title.xhtml", "속표지"),
+                                  ("toc", "nav.xhtml#toc", "차례"), ("bodymatter", first, "본문"),
+                                  ("colophon", "colophon.xhtml", "판권")):
+            landmarks.append(E("li", None, None, E("a", {"epub:type": kind, "href": href}, label)))
+        nav_marks = E("nav", {"epub:type": "landmarks", "id": "landmarks", "hidden": "hidden"}, None,
+                      E("h2", None, "길잡이"), landmarks)
+        return document("차례", self.lang, [nav_toc, nav_marks], css=self.css_name)
+
+    def _sub_entries(self, chapter: Chapter, depth: int) -> etree._Element | None:
+        if depth < 2:
+            return None
+        root = E("ol")
+        current: etree._Element | None = None
+        for heading in chapter.headings:
+            link = E("a", {"href": f"{chapter.file_name}#{heading.id}"}, heading.text)
+            if heading.level == 2:
+                current = E("li", None, None, link)
+                root.append(current)
+            elif heading.level == 3 and depth >= 3 and current is not None:
+                inner = current[-1] if len(current) > 1 else None
+                if inner is None:
+                    inner = E("ol")
+                    current.append(inner)
+                inner.append(E("li", None, None, link))
+        return root if len(root) else None
+
+    def ncx(self) -> bytes:
+        ns = "http://www.daisy.org/z3986/2005/ncx/"
+        root = etree.Element(f"{{{ns}}}ncx", nsmap={None: ns}, version="2005-1")  # type: ignore[dict-item]
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
+        head = etree.SubElement(root, f"{{{ns}}}head")
+        order = 0
+        max_depth = 1
+
+        def point(parent: etree._Element, label: str, src: str, level: int) -> etree._Element:
+            nonlocal order, max_depth
+            order += 1
+            max_depth = max(max_depth, level)
+            nav_point = etree.SubElement(parent, f"{{{ns}}}navPoint", id=f"np{order}", playOrder=str(order))
+            text = etree.SubElement(etree.SubElement(nav_point, f"{{{ns}}}navLabel"), f"{{{ns}}}text")
+            text.text = label
+            etree.SubElement(nav_point, f"{{{ns}}}content", src=src)
+            return nav_point
+
+        doc_title = etree.SubElement(root, f"{{{ns}}}docTitle")
+        etree.SubElement(doc_title, f"{{{ns}}}text").text = self.meta.title
+        nav_map = etree.SubElement(root, f"{{{ns}}}navMap")
+        depth = self.config.epub.toc_depth
+        for chapter in self.rendered.chapters:
+            parent = point(nav_map, chapter.article.title, chapter.file_name, 1)
+            h2: etree._Element | None = None
+            for heading in chapter.headings:
+                src = f"{chapter.file_name}#{heading.id}"
+                if heading.level == 2 and depth >= 2:
+                    h2 = point(parent, heading.text, src, 2)
+                elif heading.level == 3 and depth >= 3 and h2 is not None:
+                    point(h2, heading.text, src, 3)
+        for name, content in (("dtb:uid", self.identifier), ("dtb:depth", str(max_depth)),
+                              ("dtb:totalPageCount", "0"), ("dtb:maxPageNumber", "0")):
+            etree.SubElement(head, f"{{{ns}}}meta", name=name, content=content)
+        return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+    # -- package --------------------------------------------------------------------------
+    def build(self) -> EpubResult:
+        book = epub.EpubBook()
+        self._metadata(book)
+        cover = self.cover_asset()
+        chapters = [(c.article.id, c.file_name, document(c.article.title, self.lang,
+                                                         [fragment(c.html)], css=self.css_name,
+                                                         body_type="bodymatter"))
+                    for c in self.rendered.chapters]
+        docs = [("cover", "cover.xhtml", self.cover_page(cover)),
+                ("titlepage", "title.xhtml", self.title_page())]
+        nav_bytes = self.nav()
+        docs += chapters
+        docs.append(("colophon", "colophon.xhtml", self.colophon()))
+
+        spine: list[Any] = []
+        for uid, name, content in docs:
+            item = epub.EpubItem(uid=uid, file_name=name, media_type=DOC, content=content)
+            book.add_item(item)
+            spine.append(item)
+        nav_item = epub.EpubNav(uid="nav", file_name="nav.xhtml")
+        book.add_item(nav_item)
+        spine.insert(2, nav_item)
+        book.spine = spine
+        book.add_item(epub.EpubNcx())
+
+        css = resources.style("epub.css")
+        book.add_item(epub.EpubItem(uid="css", file_name=self.css_name, media_type="text/css",
+                                    content=css.encode("utf-8")))
+        cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type,
+                                   content=cover.data)
+        cover_item.properties = ["cover-image"]
+        book.add_item(cover_item)
+        book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+        for index, asset in enumerate(self.rendered.assets, 1):
+            book.add_item(epub.EpubItem(uid=f"img{index:03d}", file_name=asset.name,
+                                        media_type=asset.media_type, content=asset.data))
+        font_bytes = 0
+        for face, data in self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)]):
+            font_bytes += len(data)
+            book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.otf",
+                                        media_type="font/otf", content=data))
+
+        raw = io.BytesIO()
+        writer = _Writer(raw, book, nav_bytes, self.ncx(),
+                         {"mtime": self.modified, "epub3_landmark": False, "epub2_guide": False,
+                          "compresslevel": 9, "spine_direction": False, "package_direction": False,
+                          "epub3_pages": False, "play_order": {"enabled": False, "start_from": 1},
+                          "raise_exceptions": True, "ignore_ncx": False})
+        writer.process()
+        writer.write()
+        return EpubResult(_deterministic_zip(raw.getvalue(), self.modified), self.identifier, font_bytes)
+
+    def _metadata(self, book: epub.EpubBook) -> None:
+        meta = self.meta
+        book.metadata = {}
+        book.set_identifier(self.identifier)
+        book.title = meta.title
+        book.language = self.lang
+        book.add_metadata("DC", "title", meta.title, {"id": "title"})
+        book.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+        if meta.subtitle:
+            book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+            book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+        book.add_metadata("DC", "language", self.lang)
+        for index, author in enumerate(meta.authors, 1):
+            book.add_metadata("DC", "creator", author, {"id": f"creator{index}"})
+            book.add_metadata(None, "meta", "aut",
+                              {"refines": f"#creator{index}", "property": "role", "scheme": "marc:relators"})
+        if meta.publisher:
+            book.add_metadata("DC", "publisher", meta.publisher)
+        if meta.date:
+            book.add_metadata("DC", "date", meta.date.isoformat())
+        if meta.description:
+            book.add_metadata("DC", "description", meta.description)
+        for tag in meta.tags:
+            book.add_metadata("DC", "subject", tag)
+        # Accessibility (schema.org), true of every jebon book: text content, real structure.
+        has_images = bool(self.rendered.assets)
+        all_alt = all(self._alt_ok(c) for c in self.rendered.chapters)
+        modes = ["textual"] + (["visual"] if has_images else [])
+        for mode in modes:
+            book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
+        if not has_images or all_alt:
+            book.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
+        features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+        if has_images and all_alt:
+            features.append("alternativeText")
+        for feature in features:
+            book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+        book.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
+        summary = ("이 책은 제목 구조와 차례, 논리적인 읽기 순서를 갖춘 텍스트 중심의 전자책입니다. "
+                   "글자 크기와 글꼴은 독자가 바꿀 수 있습니다.")
+        if has_images:
+            summary += " 그림에는 대체 텍스트가 있습니다." if all_alt else " 일부 그림에는 대체 텍스트가 없습니다."
+        book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
+
+    @staticmethod
+    def _alt_ok(chapter: Chapter) -> bool:
+        return 'alt=""' not in chapter.html
+
+    def _fonts(self, docs: list[tuple[str, str, bytes]]) -> list[tuple[fonts.Face, bytes]]:
+        """Each face subset to the characters of the documents that can use it."""
+        text: set[str] = set()
+        heavy: set[str] = set()
+        for _, _, content in docs:
+            root = etree.fromstring(content)
+            text.update("".join(str(t) for t in root.itertext()))
+            for el in root.iter():
+                if not isinstance(el.tag, str):
+                    continue
+                local = etree.QName(el).localname
+                if local in ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th", "dt", "title") \
+                        or (local == "p" and (el.get("class") or "").startswith("book-")):
+                    heavy.update("".join(str(t) for t in el.itertext()))
+        result = []
+        for face in fonts.FACES:
+            chars = text if face.weight == 400 else heavy | set("0123456789")
+            result.append((face, fonts.subset(face, chars)))
+        return result
+
+
+def _deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
+    """Re-pack ebooklib's zip: `mimetype` first and stored, fixed timestamps and permissions."""
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        names = ["mimetype"] + [n for n in source.namelist() if n != "mimetype"]
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+                target.writestr(info, MIMETYPE)
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(info, source.read(name), compresslevel=9)
+    return out.getvalue()
