@@ -49,9 +49,16 @@ def test_strict_turns_warnings_into_errors_and_writes_nothing(tmp_path: Path) ->
     assert not (tmp_path / "out").exists()
 
 
-def test_pdf_is_not_available_yet(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["build", str(FEATURES), "--format", "pdf"])
-    assert result.exit_code == 2 and "not available yet" in result.stderr
+def test_build_all_formats_with_print_flags(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(FEATURES), "--out", str(tmp_path), "--format", "all", "--json",
+                                 "--trim", "a5", "--bleed", "3mm", "--no-bookmarks"])
+    assert result.exit_code == 0, result.output
+    outputs = {o["format"]: o for o in json.loads(result.stdout)["outputs"]}
+    assert set(outputs) == {"epub", "pdf"}
+    assert outputs["pdf"]["pages"] >= 8 and outputs["pdf"]["pages"] % 2 == 0
+    assert outputs["epub"]["pages"] is None
+    bad = runner.invoke(app, ["build", str(FEATURES), "--out", str(tmp_path), "--format", "pdf", "--trim", "x"])
+    assert bad.exit_code == 2 and "--trim 'x'" in bad.stderr
 
 
 def test_usage_errors_exit_2() -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config as config_mod
-from . import fonts, sources
+from . import fonts, preflight, printing, sources
 from .errors import Diagnostics, JebonError, Problem
 from .model import Book, assemble
 from .render import RenderedVolume, render_volume
+from .writers.epub import EpubBuilder
+from .writers.pdf import PdfBuilder
 
 FORMATS = ("epub", "pdf")
 Progress = Callable[[str, int, int], None]
@@ -25,9 +27,11 @@ class OutputFile:
     format: str
     volume: int
     size: int
+    pages: int | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": str(self.path), "format": self.format, "volume": self.volume, "size": self.size}
+        return {"path": str(self.path), "format": self.format, "volume": self.volume, "size": self.size,
+                "pages": self.pages}
 
 
 @dataclass
@@ -118,17 +122,34 @@ def _statistics(report: BuildReport, book: Book, rendered: list[RenderedVolume])
     report.words = sum(len(t.split()) for t in texts)
 
 
-def check(book_dir: Path | str, *, progress: Progress = _noop) -> BuildReport:
-    """Validate config, front matter, links, images and glyph coverage without writing anything."""
+def check(book_dir: Path | str, *, progress: Progress = _noop, pdf: bool = False,
+          out_dir: Path | str | None = None, print_options: Mapping[str, object] | None = None) -> BuildReport:
+    """Validate config, front matter, links, images and glyph coverage without writing anything.
+    With `pdf`, also preflight the PDFs already built in the output folder."""
     diag = Diagnostics()
     report = BuildReport(Path(book_dir))
     try:
         book, rendered = _prepare(book_dir, progress, diag)
+        if pdf:
+            options = printing.resolve(book.config.pdf, book.config.epub.toc_depth, **(print_options or {}))
+            out = _output_dir(book, out_dir)
+            for volume in rendered:
+                path = out / f"{book.config.slug}{_suffix(rendered, volume)}.pdf"
+                if not path.is_file():
+                    diag.error(f"no PDF to preflight at {path}", hint=f"run `jebon build {book_dir} --format pdf`")
+                    continue
+                preflight.check_pdf(path.read_bytes(), options, path, diag)
+            diag.raise_if_errors()
     except JebonError as exc:
-        raise JebonError(diag.warnings + exc.problems) from None
+        raise type(exc)(diag.warnings + [p for p in exc.problems if p not in diag.warnings]) from None
     _statistics(report, book, rendered)
     report.problems = list(diag.problems)
     return report
+
+
+def _suffix(rendered: list[RenderedVolume], volume: RenderedVolume) -> str:
+    """Output name suffix: none for a single book, `-vol01`… for volumes of a series."""
+    return "" if len(rendered) == 1 else f"-vol{volume.volume.number:02d}"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -155,17 +176,17 @@ def _output_dir(book: Book, out_dir: Path | str | None) -> Path:
 
 
 def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Path | str | None = None, *,
-          strict: bool = False, progress: Progress = _noop, epoch: int | None = None) -> BuildReport:
+          strict: bool = False, progress: Progress = _noop, epoch: int | None = None,
+          print_options: Mapping[str, object] | None = None) -> BuildReport:
     """Build the book in `book_dir` into `out_dir` (default `<book_dir>/build`).
 
-    Raises JebonError with every problem found; with `strict`, warnings count as errors and
-    nothing is written."""
+    `print_options` overrides book.toml's [pdf] (keys: trim, bleed, marks, variant, bookmarks,
+    color, profile). Raises JebonError with every problem found; with `strict`, warnings count as
+    errors and nothing is written."""
     formats = tuple(formats)
     for fmt in formats:
         if fmt not in FORMATS:
             raise JebonError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
-    if "pdf" in formats:
-        raise JebonError("PDF output is not available yet in this version of jebon; use --format epub")
     if epoch is None:
         epoch = source_date_epoch()
     diag = Diagnostics()
@@ -173,23 +194,42 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     try:
         book, rendered = _prepare(book_dir, progress, diag)
     except JebonError as exc:
-        raise JebonError(diag.warnings + exc.problems) from None
+        raise type(exc)(diag.warnings + exc.problems) from None
     if strict and diag.warnings:
         raise JebonError([Problem(p.message, p.path, p.line, p.hint, "error") for p in diag.warnings])
+    options = None
+    if "pdf" in formats:
+        options = printing.resolve(book.config.pdf, book.config.epub.toc_depth, **(print_options or {}))
     out = _output_dir(book, out_dir)
     _statistics(report, book, rendered)
     # 3. Writers: each volume to each format; files appear only when complete.
-    from .writers.epub import EpubBuilder
-
     slug = book.config.slug
     total = len(rendered) * len(formats)
-    for index, volume in enumerate(rendered):
-        suffix = "" if len(rendered) == 1 else f"-vol{volume.volume.number:02d}"
-        progress("write", index, total)
-        result = EpubBuilder(book.config, volume, epoch=epoch).build()
-        path = out / f"{slug}{suffix}.epub"
-        write_atomic(path, result.data)
-        report.outputs.append(OutputFile(path, "epub", volume.volume.number, len(result.data)))
-        progress("write", index + 1, total)
+    done = 0
+    for volume in rendered:
+        suffix = _suffix(rendered, volume)
+        for fmt in formats:
+            progress(f"write-{fmt}", done, total)
+            path = out / f"{slug}{suffix}.{fmt}"
+            pages = None
+            if fmt == "epub":
+                data = EpubBuilder(book.config, volume, epoch=epoch).build().data
+            else:
+                assert options is not None
+                result = PdfBuilder(book.config, volume, options, epoch=epoch).build()
+                data, pages = result.data, result.pages
+                for url in result.refused:
+                    diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)
+                # Preflight after every PDF build: failures are named, never silent.
+                checks = Diagnostics()
+                preflight.check_pdf(data, options, path, checks, result.image_dpi)
+                for problem in checks.problems:
+                    diag.problems.append(problem)
+            write_atomic(path, data)
+            report.outputs.append(OutputFile(path, fmt, volume.volume.number, len(data), pages))
+            done += 1
+            progress(f"write-{fmt}", done, total)
     report.problems = list(diag.problems)
+    if diag.errors:
+        raise JebonError(diag.problems)
     return report

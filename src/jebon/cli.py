@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from . import __version__
-from .errors import JebonError, Problem
+from .errors import JebonError, Problem, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="jebon (제본): Korean magazine series → EPUB 3 books (and print PDF).")
@@ -62,15 +62,22 @@ def build(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="What to build.")] = Format.epub,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    trim: Annotated[str | None, typer.Option(help="PDF trim: 46, sinkukpan, a5, b5, 6x9in or WxH{mm,in}.")] = None,
+    bleed: Annotated[str | None, typer.Option(help="PDF bleed, e.g. 3mm or 0.125in.")] = None,
+    marks: Annotated[bool | None, typer.Option("--marks/--no-marks", help="PDF crop marks.")] = None,
+    variant: Annotated[str | None, typer.Option(help="pdf/x-4, pdf/x-1a, pdf/a-2b, pdf/ua-1 or none.")] = None,
+    bookmarks: Annotated[bool | None, typer.Option("--bookmarks/--no-bookmarks", help="PDF outline.")] = None,
+    color: Annotated[str | None, typer.Option(help="PDF output intent: rgb or cmyk.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Print service: kdp, lulu, ingramspark, bookk.")] = None,
 ) -> None:
-    """Build the book's EPUB (and, once available, PDF) files."""
+    """Build the book's EPUB and/or print PDF."""
     from .api import build as run_build
 
-    if fmt is not Format.epub:
-        err.print("[red]error[/red]: PDF output is not available yet in jebon "
-                  f"{__version__}; use --format epub")
-        raise typer.Exit(EXIT_USAGE)
-    labels = {"read": "Reading sources", "render": "Rendering articles", "write": "Writing EPUB"}
+    formats = ["epub", "pdf"] if fmt is Format.all else [fmt.value]
+    print_options = {"trim": trim, "bleed": bleed, "marks": marks, "variant": variant, "bookmarks": bookmarks,
+                     "color": color, "profile": profile}
+    labels = {"read": "Reading sources", "render": "Rendering articles", "write-epub": "Writing EPUB",
+              "write-pdf": "Laying out PDF"}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   console=err, transient=True, disable=as_json) as bar:
         task = bar.add_task("Starting", total=None)
@@ -79,14 +86,15 @@ def build(
             bar.update(task, description=labels.get(stage, stage), completed=done, total=total)
 
         try:
-            report = run_build(book_dir, [fmt.value], out_dir, strict=strict, progress=progress)
+            report = run_build(book_dir, formats, out_dir, strict=strict, progress=progress,
+                               print_options=print_options)
         except JebonError as exc:
             bar.stop()
             if as_json:
                 print(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]},
                                  ensure_ascii=False, indent=2))
             _print_problems(exc.problems)
-            raise typer.Exit(EXIT_BOOK) from None
+            raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
     if as_json:
         print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
         return
@@ -95,8 +103,10 @@ def build(
     table.add_column("output", overflow="fold")
     table.add_column("format")
     table.add_column("size", justify="right")
+    table.add_column("pages", justify="right")
     for output in report.outputs:
-        table.add_row(str(output.path), output.format, _human(output.size))
+        table.add_row(str(output.path), output.format, _human(output.size),
+                      str(output.pages) if output.pages else "")
     out.print(table)
     out.print(f"{report.articles} articles · {report.characters:,} characters · {report.words:,} words · "
               f"{len(report.warnings)} warnings")
@@ -106,15 +116,19 @@ def build(
 def check(
     book_dir: Annotated[Path, typer.Argument(help="The book folder (holds book.toml).")],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also preflight the built PDF in the output folder.")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [default: BOOK_DIR/build].")]
+    = None,
+    profile: Annotated[str | None, typer.Option(help="Preflight against this print service's rules.")] = None,
 ) -> None:
     """Check config, front matter, links, images and glyph coverage without writing anything."""
     from .api import check as run_check
 
     try:
-        report = run_check(book_dir)
+        report = run_check(book_dir, pdf=pdf, out_dir=out_dir, print_options={"profile": profile})
     except JebonError as exc:
         _print_problems(exc.problems)
-        raise typer.Exit(EXIT_BOOK) from None
+        raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
     _print_problems(report.warnings)
     out.print(f"{report.title}: {report.articles} articles, {len(report.warnings)} warnings, no errors")
     if strict and report.warnings:

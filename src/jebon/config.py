@@ -58,6 +58,30 @@ class EpubConfig:
 
 
 @dataclass(frozen=True)
+class PdfConfig:
+    """The `[pdf]` table; None means "not set here" (the profile or the default decides)."""
+
+    trim: str | None = None
+    """Named trim (`46`, `sinkukpan`, `a5`, `b5`, `6x9in`) or `WIDTHxHEIGHT` with mm/in/cm."""
+    bleed: str | None = None
+    """Bleed on each outer edge, e.g. `3mm`, `0.125in`, `0`."""
+    marks: bool | None = None
+    """Crop marks."""
+    variant: str | None = None
+    """`pdf/x-4`, `pdf/x-1a`, `pdf/a-2b`, `pdf/ua-1` or `none`."""
+    bookmarks: bool | None = None
+    """PDF outline (bookmarks) mirroring the table of contents."""
+    color: str | None = None
+    """`rgb` or `cmyk` output intent."""
+    profile: str | None = None
+    """`kdp`, `lulu`, `ingramspark`, `bookk`: one word sets what that service wants."""
+    toc_depth: int | None = None
+    """Depth of the printed table of contents (1–3; default: the [epub] toc_depth)."""
+    font_size: float | None = None
+    """Body text size in points (default 10)."""
+
+
+@dataclass(frozen=True)
 class BookConfig:
     """Everything book.toml says, with paths resolved against the book folder."""
 
@@ -66,6 +90,7 @@ class BookConfig:
     book: BookMeta
     articles: ArticlesConfig
     epub: EpubConfig = field(default_factory=EpubConfig)
+    pdf: PdfConfig = field(default_factory=PdfConfig)
 
     @property
     def slug(self) -> str:
@@ -163,7 +188,9 @@ _BOOK_KEYS = {
 }
 _ARTICLES_KEYS = {"dir": "path", "order": "list[str]"}
 _EPUB_KEYS = {"toc_depth": "int"}
-_TABLES = {"book", "articles", "epub"}
+_PDF_KEYS = {"trim": "str", "bleed": "str", "marks": "bool", "variant": "str", "bookmarks": "bool",
+             "color": "str", "profile": "str", "toc_depth": "int", "font_size": "number"}
+_TABLES = {"book", "articles", "epub", "pdf"}
 
 
 def isbn_is_valid(isbn: str) -> bool:
@@ -221,7 +248,7 @@ def load(book_dir: Path | str) -> BookConfig:
     for name in data:
         if name not in _TABLES:
             check.error((name,), f"unknown table or key `{name}`",
-                        "book.toml has the tables [book], [articles] and [epub]")
+                        "book.toml has the tables [book], [articles], [epub] and [pdf]")
     if "book" not in data:
         diag.error("book.toml needs a [book] table with a title", path, 1, '[book]\ntitle = "…"')
     book = check.table(data, "book", _BOOK_KEYS)
@@ -283,6 +310,8 @@ def load(book_dir: Path | str) -> BookConfig:
         else:
             toc_depth = value
 
+    pdf = _pdf_table(check, data)
+
     diag.raise_if_errors(ConfigError)
     assert title is not None
     return BookConfig(
@@ -297,4 +326,57 @@ def load(book_dir: Path | str) -> BookConfig:
         ),
         articles=ArticlesConfig(dir=art_dir, order=order),
         epub=EpubConfig(toc_depth=toc_depth),
+        pdf=pdf,
     )
+
+
+def _pdf_table(check: _Checker, data: dict[str, Any]) -> PdfConfig:
+    from .printing import COLORS, PROFILES, VARIANTS, length_mm, trim_mm
+
+    table = check.table(data, "pdf", _PDF_KEYS)
+    values: dict[str, Any] = {}
+    for key in ("marks", "bookmarks"):
+        if key in table:
+            if isinstance(table[key], bool):
+                values[key] = table[key]
+            else:
+                check.error(("pdf", key), f"`{key}` must be true or false")
+    profile = check.string(table, "pdf", "profile")
+    if profile is not None and profile not in PROFILES:
+        check.error(("pdf", "profile"), f"unknown profile {profile!r}", "choose " + ", ".join(PROFILES))
+        profile = None
+    values["profile"] = profile
+    trim = check.string(table, "pdf", "trim")
+    if trim is not None and trim_mm(trim, PROFILES.get(profile or "")) is None:
+        check.error(("pdf", "trim"), f"`trim` {trim!r} is not a trim size",
+                    'use 46, sinkukpan, a5, b5, 6x9in or e.g. "130x200mm"')
+        trim = None
+    values["trim"] = trim
+    bleed = check.string(table, "pdf", "bleed") if not isinstance(table.get("bleed"), int) else str(table["bleed"])
+    if bleed is not None and (length_mm(bleed) is None or (length_mm(bleed) or 0) > 10):
+        check.error(("pdf", "bleed"), f"`bleed` {bleed!r} is not a length up to 10 mm", 'e.g. "3mm" or "0.125in"')
+        bleed = None
+    values["bleed"] = bleed
+    variant = check.string(table, "pdf", "variant")
+    if variant is not None and variant != "none" and variant not in VARIANTS:
+        check.error(("pdf", "variant"), f"unknown variant {variant!r}", "choose " + ", ".join((*VARIANTS, "none")))
+        variant = None
+    values["variant"] = variant
+    color = check.string(table, "pdf", "color")
+    if color is not None and color not in COLORS:
+        check.error(("pdf", "color"), f"`color` must be rgb or cmyk, not {color!r}")
+        color = None
+    values["color"] = color
+    if "toc_depth" in table:
+        depth = table["toc_depth"]
+        if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 3:
+            check.error(("pdf", "toc_depth"), "`toc_depth` must be 1, 2 or 3")
+        else:
+            values["toc_depth"] = depth
+    if "font_size" in table:
+        size = table["font_size"]
+        if isinstance(size, bool) or not isinstance(size, int | float) or not 7 <= size <= 16:
+            check.error(("pdf", "font_size"), "`font_size` must be a number of points from 7 to 16")
+        else:
+            values["font_size"] = float(size)
+    return PdfConfig(**values)

@@ -59,6 +59,10 @@ class ArticleError(JebonError):
     """An article cannot be read: encoding, front matter, order."""
 
 
+class UsageError(JebonError):
+    """A command-line value is wrong (exit code 2)."""
+
+
 class RenderError(JebonError):
     """An article's Markdown, links or images cannot be turned into a book."""
 

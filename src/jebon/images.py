@@ -88,8 +88,30 @@ def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
             elif name == "href" and not value.startswith("#") and not value.startswith("data:image/"):
                 removed.append(f"link to {value[:60]}")
                 del node.attrib[attr]
+    _bundled_fonts_first(root)
     out = etree.tostring(root, encoding="utf-8", xml_declaration=True)
     return out, removed
+
+
+def _bundled_fonts_first(root: etree._Element) -> None:
+    """Text in SVGs uses jebon's bundled Korean fonts where the renderer has them (the PDF), so that
+    no system font is embedded; readers without them fall back to the SVG's own list."""
+
+    def prefer(families: str) -> str:
+        ours = "Jebon Serif KR" if re.search(r"(?<!sans-)serif|Myeongjo|명조|Batang", families) else "Jebon Sans KR"
+        return families if "Jebon" in families else f"'{ours}', {families}"
+
+    root.set("font-family", prefer(root.get("font-family") or "sans-serif"))
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el is root:
+            continue
+        family = el.get("font-family")
+        if family:
+            el.set("font-family", prefer(family))
+        style = el.get("style")
+        if style and "font-family" in style:
+            el.set("style", re.sub(r"font-family\s*:\s*([^;]+)", lambda m: "font-family: " + prefer(m.group(1)),
+                                   style))
 
 
 def make_asset(path: Path) -> tuple[Asset, list[str]]:

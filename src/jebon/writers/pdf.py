@@ -1,0 +1,361 @@
+"""PDF writer (WeasyPrint): one print HTML per volume, paged-media CSS, one font configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from .. import __version__, fonts, resources
+from ..config import BookConfig
+from ..images import Asset
+from ..printing import PrintOptions
+from ..render import Chapter, RenderedVolume
+from .epub import identifier_for, modified_time
+
+BASE = "file:///jebon-book/"
+PX_PER_MM = 96 / 25.4
+
+log = logging.getLogger("jebon.pdf")
+
+
+@dataclass
+class PdfResult:
+    data: bytes
+    pages: int
+    image_dpi: list[tuple[str, float]] = field(default_factory=list)
+    """(image name, effective resolution) for every placed raster image."""
+    refused: list[str] = field(default_factory=list)
+    """URLs the layout asked for that jebon did not fetch."""
+
+
+class BookFetcher:
+    """The one gate for every resource WeasyPrint asks for: the book's own images and jebon's fonts.
+    Nothing else is ever fetched (no network, no other files)."""
+
+    def __init__(self, assets: tuple[Asset, ...]) -> None:
+        self.assets = {a.name: a for a in assets}
+        self.refused: list[str] = []
+
+    def resolve(self, url: str) -> tuple[bytes, str] | None:
+        if not url.startswith(BASE):
+            return None
+        name = unquote(urlsplit(url).path)[len("/jebon-book/"):]
+        if name in self.assets:
+            asset = self.assets[name]
+            return asset.data, asset.media_type
+        if name.startswith("fonts/") and "/" not in name[6:]:
+            file = name[6:]
+            if any(face.file == file for face in fonts.FACES):
+                return resources.font_path(file).read_bytes(), "font/otf"
+        return None
+
+
+def _weasy_fetcher(gate: BookFetcher) -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class _Fetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            found = gate.resolve(url)
+            if found is None:
+                gate.refused.append(url)
+                raise ValueError(f"jebon does not fetch {url}")
+            data, media_type = found
+            return URLFetcherResponse(url, data, {"Content-Type": media_type})
+
+    return _Fetcher()
+
+
+def _mm(value: float) -> str:
+    return f"{value:.2f}mm"
+
+
+MARKS_ROOM_MM = 8.0
+"""Crop marks sit outside the bleed: WeasyPrint draws them in the outer half of the CSS bleed area,
+so with marks the page is extended by this much more (BleedBox is then set to the real bleed)."""
+
+
+def page_css(options: PrintOptions) -> str:
+    """The generated @page rules: trim, mirrored margins with a gutter, bleed, marks, body size."""
+    width, height = options.width_mm, options.height_mm
+    bleed = options.bleed_mm + (MARKS_ROOM_MM if options.marks else 0.0)
+    top, bottom = height * 0.095, height * 0.115
+    inner, outer = width * 0.145, width * 0.11
+    rules = [
+        f"@page {{ size: {_mm(width)} {_mm(height)}; margin: {_mm(top)} 0 {_mm(bottom)} 0;"
+        f" bleed: {_mm(bleed)}; marks: {'crop' if options.marks else 'none'}; }}",
+        f"@page :left {{ margin-left: {_mm(outer)}; margin-right: {_mm(inner)}; }}",
+        f"@page :right {{ margin-left: {_mm(inner)}; margin-right: {_mm(outer)}; }}",
+        f"html {{ font-size: {options.font_size_pt:g}pt; }}",
+        # The colophon sits at the foot of its page, as in Korean books.
+        f".colophon {{ height: {_mm(height - top - bottom - 2)}; }}",
+    ]
+    if options.bookmarks:
+        rules.append(".chapter-head h1 { bookmark-level: 1; bookmark-label: content(); }")
+        rules.append(f"h2 {{ bookmark-level: {2 if options.toc_depth >= 2 else 'none'}; }}")
+        rules.append(f"h3 {{ bookmark-level: {3 if options.toc_depth >= 3 else 'none'}; }}")
+    else:
+        rules.append("h1, h2, h3, h4, h5, h6 { bookmark-level: none !important; }")
+    return "\n".join(rules) + "\n"
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def _plain(el: etree._Element) -> etree._Element:
+    """Copy an XHTML tree into plain HTML elements (no namespaces, no epub:* attributes)."""
+    new: etree._Element = lxml.html.Element(_local(el))
+    for key, value in el.attrib.items():
+        if not str(key).startswith("{"):
+            new.set(str(key), str(value))
+    new.text = el.text
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        sub = _plain(child)
+        sub.tail = child.tail
+        new.append(sub)
+    return new
+
+
+class PdfBuilder:
+    """Builds one volume's print PDF: half title, title page, colophon, contents, chapters."""
+
+    def __init__(self, config: BookConfig, rendered: RenderedVolume, options: PrintOptions, *,
+                 epoch: int | None = None) -> None:
+        self.config = config
+        self.meta = config.book
+        self.rendered = rendered
+        self.options = options
+        self.modified = modified_time(config, rendered, epoch)
+        self.identifier = identifier_for(config)
+
+    # -- the print HTML --------------------------------------------------------------------
+    def chapter(self, chapter: Chapter) -> etree._Element:
+        section = _plain(etree.fromstring(chapter.html))
+        cid = chapter.article.id
+        for el in section.iter():
+            ident = el.get("id")
+            if ident and not ident.startswith(f"{cid}-"):
+                el.set("id", f"{cid}-{ident}")
+        for a in section.iter("a"):
+            href = a.get("href") or ""
+            if href.startswith("#"):
+                a.set("href", f"#{cid}-{href[1:]}")
+            elif re.match(r"^ch\d+\.xhtml", href):
+                target, _, fragment = href.partition("#")
+                other = target.removesuffix(".xhtml")
+                a.set("href", f"#{other}-{fragment}" if fragment else f"#{other}-title")
+        self._footnotes(section, cid)
+        section.set("class", "chapter body")
+        section.set("id", cid)
+        return section
+
+    def _footnotes(self, section: etree._Element, cid: str) -> None:
+        """Move each footnote to its reference as `float: footnote`; notes referenced from places
+        where WeasyPrint cannot float them (headings, tables, captions) stay at the article's end."""
+        notes = section.find(".//section[@class='footnotes']")
+        if notes is None:
+            return
+        bodies = {li.get("id"): li for li in notes.iter("li")}
+        for sup in list(section.iter("sup")):
+            a = sup.find("a")
+            if a is None or "footnote-ref" not in (a.get("class") or ""):
+                continue
+            if any(anc.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "table", "figcaption", "dt")
+                   for anc in sup.iterancestors()):
+                continue
+            li = bodies.pop((a.get("href") or "#")[1:], None)
+            if li is None:
+                continue
+            note = lxml.html.Element("span", {"class": "footnote"})
+            parts: list[str] = []
+            for back in li.iter("a"):
+                if "footnote-backref" in (back.get("class") or ""):
+                    back.drop_tree()  # type: ignore[attr-defined]
+            paragraphs = li.findall("p") or [li]
+            for index, p in enumerate(paragraphs):
+                if index:
+                    parts.append("<br/>")
+                parts.append(_inner_html(p))
+            for child in lxml.html.fragments_fromstring("".join(parts)):
+                if isinstance(child, str):
+                    note.text = (note.text or "") + child
+                else:
+                    note.append(child)
+            note.tail = sup.tail
+            parent = sup.getparent()
+            if parent is not None:
+                parent.replace(sup, note)
+            li.getparent().remove(li)  # type: ignore[union-attr]
+        if not bodies:
+            notes.getparent().remove(notes)  # type: ignore[union-attr]
+        else:
+            notes.set("class", "endnotes")
+
+    def front_matter(self) -> list[etree._Element]:
+        m = self.meta
+        E = lxml.html.Element
+        half = E("section", {"class": "half-title front"})
+        half.append(_el("h1", m.title))
+        title = E("section", {"class": "title-page front"})
+        title.append(_el("h1", m.title))
+        if m.subtitle:
+            title.append(_el("p", m.subtitle, "subtitle"))
+        if m.authors:
+            title.append(_el("p", " · ".join(m.authors), "author"))
+        if m.publisher:
+            title.append(_el("p", m.publisher, "publisher"))
+        colophon = E("section", {"class": "colophon front"})
+        colophon.append(_el("h2", m.title + (f" — {m.subtitle}" if m.subtitle else "")))
+        dl = E("dl")
+        rows = []
+        if m.authors:
+            rows.append(("지은이", " · ".join(m.authors)))
+        if m.publisher:
+            rows.append(("펴낸곳", m.publisher))
+        if m.date:
+            rows.append(("펴낸날", f"{m.date.year}년 {m.date.month}월 {m.date.day}일"))
+        rows.append(("ISBN" if m.isbn else "식별자", m.isbn or self.identifier))
+        rows.append(("글꼴", fonts.FONT_CREDIT))
+        rows.append(("만든 도구", f"jebon {__version__}"))
+        for term, value in rows:
+            dl.append(_el("dt", term))
+            dl.append(_el("dd", value))
+        colophon.append(dl)
+        colophon.append(_el("p", "이 책에 담긴 글꼴은 SIL Open Font License 1.1에 따라 포함되었습니다.", "licence"))
+        return [half, title, colophon, self.toc()]
+
+    def toc(self) -> etree._Element:
+        nav: etree._Element = lxml.html.Element("nav", {"class": "toc front"})
+        nav.append(_el("h1", "차례"))
+        ol = lxml.html.Element("ol")
+        depth = self.options.toc_depth
+        for chapter in self.rendered.chapters:
+            cid = chapter.article.id
+            li = lxml.html.Element("li")
+            li.append(_el("a", chapter.article.title, href=f"#{cid}-title"))
+            sub: etree._Element | None = None
+            current: etree._Element | None = None
+            for heading in chapter.headings:
+                if heading.level > depth:
+                    continue
+                if sub is None:
+                    sub = lxml.html.Element("ol")
+                    li.append(sub)
+                item = lxml.html.Element("li")
+                item.append(_el("a", heading.text, href=f"#{cid}-{heading.id}"))
+                if heading.level == 2 or current is None:
+                    sub.append(item)
+                    current = item
+                else:
+                    inner = current.find("ol")
+                    if inner is None:
+                        inner = lxml.html.Element("ol")
+                        current.append(inner)
+                    inner.append(item)
+            ol.append(li)
+        nav.append(ol)
+        return nav
+
+    def html(self) -> str:
+        m = self.meta
+        stamp = self.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+        head = [
+            '<meta charset="utf-8">',
+            f"<title>{html.escape(m.title + (': ' + m.subtitle if m.subtitle else ''))}</title>",
+            f'<meta name="author" content="{html.escape(", ".join(m.authors))}">',
+            f'<meta name="description" content="{html.escape(m.description or m.subtitle or m.title)}">',
+            f'<meta name="keywords" content="{html.escape(", ".join(m.tags))}">',
+            f'<meta name="generator" content="jebon {__version__}">',
+            f'<meta name="dcterms.created" content="{stamp}">',
+            f'<meta name="dcterms.modified" content="{stamp}">',
+        ]
+        parts = [lxml.html.tostring(el, encoding="unicode") for el in self.front_matter()]
+        parts += [lxml.html.tostring(self.chapter(c), encoding="unicode") for c in self.rendered.chapters]
+        return (f'<!DOCTYPE html>\n<html lang="{m.language}"><head>{"".join(head)}</head>'
+                f'<body>{"".join(parts)}</body></html>')
+
+    # -- layout and PDF ---------------------------------------------------------------------
+    def build(self) -> PdfResult:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        gate = BookFetcher(self.rendered.assets)
+        fetcher = _weasy_fetcher(gate)
+        font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
+        css = CSS(string=page_css(self.options) + resources.style("print.css"), base_url=BASE,
+                  url_fetcher=fetcher, font_config=font_config)
+        source = self.html()
+        document = HTML(string=source, base_url=BASE, url_fetcher=fetcher).render(
+            font_config=font_config, stylesheets=[css])
+        pages = list(document.pages)
+        signature = self.options.signature
+        if len(pages) % signature and len(pages) > 1:
+            # Pad with copies of the blank verso of the half title (page 2) to the signature.
+            pages += [pages[1]] * (signature - len(pages) % signature)
+            document = document.copy(pages)
+        identifier = hashlib.sha256((source + repr(self.options)).encode()).hexdigest()[:32].encode()
+        data = document.write_pdf(
+            pdf_identifier=identifier, pdf_variant=self.options.variant, finisher=self._finish,
+            pdf_tags=self.options.variant == "pdf/ua-1",
+        )
+        return PdfResult(data=data, pages=len(document.pages), image_dpi=_image_dpi(document),
+                         refused=gate.refused)
+
+
+    def _finish(self, document: Any, pdf: Any) -> None:
+        """BleedBox = TrimBox grown by the real bleed (WeasyPrint caps it at 10 pt and counts the
+        marks' room as bleed)."""
+        import pydyf
+
+        bleed = self.options.bleed_mm * 72 / 25.4
+        for obj in pdf.objects:
+            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+                left, top, right, bottom = (float(v) for v in obj["TrimBox"])
+                obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
+
+
+def _el(tag: str, text: str, cls: str | None = None, **attrs: str) -> etree._Element:
+    el: etree._Element = lxml.html.Element(tag, attrs)
+    if cls:
+        el.set("class", cls)
+    el.text = text
+    return el
+
+
+def _inner_html(el: etree._Element) -> str:
+    text = html.escape(el.text or "")
+    return text + "".join(lxml.html.tostring(child, encoding="unicode") for child in el)
+
+
+def _image_dpi(document: Any) -> list[tuple[str, float]]:
+    """Effective resolution of every raster image as placed: pixels / printed inches."""
+    from weasyprint.formatting_structure.boxes import ReplacedBox
+    from weasyprint.images import RasterImage
+
+    found: list[tuple[str, float]] = []
+    for page in document.pages:
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, ReplacedBox) and isinstance(box.replacement, RasterImage):
+                width_in = box.width / 96
+                if width_in > 0:
+                    name = str(getattr(box.element, "get", lambda _: "")("src") or "")
+                    found.append((name, box.replacement.width / width_in))
+            stack.extend(getattr(box, "children", []))
+    return found
+
+
+def pdf_date(when: dt.datetime) -> str:
+    return when.strftime("D:%Y%m%d%H%M%SZ")

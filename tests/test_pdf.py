@@ -1,0 +1,248 @@
+"""The print PDF: boxes, fonts, outline, TOC page numbers, running heads, blank versos, profiles."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from jebon import build
+from jebon.api import check
+from jebon.config import PdfConfig
+from jebon.errors import JebonError
+from jebon.printing import PROFILES, resolve, trim_mm
+
+from .conftest import FEATURES, SAMPLE
+
+PT_PER_MM = 72 / 25.4
+
+
+def lines(page: object) -> list[tuple[float, str]]:
+    """(baseline y, text) of every text run on a page, top of the page first."""
+    found: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            found.append((round(cm[5] + tm[5] * cm[3], 1), text.strip()))
+
+    page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    return sorted(found, key=lambda item: -item[0])
+
+
+def outline_entries(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, 1-based page) of every bookmark, in order."""
+    result: list[tuple[int, str, int]] = []
+
+    def walk(items: list[object], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                result.append((depth, item.title, reader.get_destination_page_number(item) + 1))  # type: ignore[attr-defined]
+
+    walk(reader.outline, 0)
+    return result
+
+
+@pytest.fixture(scope="session")
+def sample_pdf(build_dir: Path) -> Path:
+    return build(SAMPLE, ["pdf"], build_dir / "sample-pdf").outputs[0].path
+
+
+@pytest.fixture(scope="session")
+def sample_reader(sample_pdf: Path) -> PdfReader:
+    return PdfReader(sample_pdf)
+
+
+@pytest.fixture(scope="session")
+def profile_pdfs(build_dir: Path) -> dict[str, Path]:
+    return {name: build(SAMPLE, ["pdf"], build_dir / f"profile-{name}",
+                        print_options={"profile": name}).outputs[0].path
+            for name in PROFILES}
+
+
+def article_titles() -> list[str]:
+    from jebon.api import load_book
+
+    return [a.title for a in load_book(SAMPLE).articles]
+
+
+def test_outline_mirrors_the_articles_in_order(sample_reader: PdfReader) -> None:
+    top = [(title, page) for depth, title, page in outline_entries(sample_reader) if depth == 0]
+    assert [title for title, _ in top] == article_titles()
+    pages = [page for _, page in top]
+    assert pages == sorted(pages)
+
+
+def test_toc_page_numbers_are_the_pages_where_articles_start(sample_reader: PdfReader) -> None:
+    toc_text = ""
+    for page in sample_reader.pages[:10]:
+        text = page.extract_text() or ""
+        if toc_text or text.startswith("차례"):
+            toc_text += text + "\n"
+    starts = {title: page for depth, title, page in outline_entries(sample_reader) if depth == 0}
+    for title in article_titles():
+        m = re.search(re.escape(title) + r"\s*\.{3,}\s*(\d+)", toc_text)
+        assert m, f"{title} not in the printed TOC"
+        printed = int(m.group(1))
+        assert printed == starts[title]
+        # the title really is on that page, and the page is a right-hand (odd) page
+        assert title in (sample_reader.pages[printed - 1].extract_text() or "")
+        assert printed % 2 == 1
+
+
+def test_running_heads_and_blank_versos(sample_reader: PdfReader) -> None:
+    book_title = "골목의 활자"
+    starts = {page for depth, _, page in outline_entries(sample_reader) if depth == 0}
+    chapter_of: dict[int, str] = {}
+    current = ""
+    titled = {page: title for depth, title, page in outline_entries(sample_reader) if depth == 0}
+    for number in range(1, len(sample_reader.pages) + 1):
+        current = titled.get(number, current)
+        chapter_of[number] = current
+    first_body = min(starts)
+    checked = 0
+    for number, page in enumerate(sample_reader.pages, 1):
+        found = lines(page)
+        if number < first_body:
+            continue
+        if not found:
+            assert number % 2 == 0, f"blank page {number} should be a verso"
+            continue
+        top_text = found[0][1]
+        if number in starts:
+            assert top_text not in (book_title, chapter_of[number]) or found[0][0] < 450, \
+                f"chapter opener {number} has a running head"
+            continue
+        expected = book_title if number % 2 == 0 else chapter_of[number]
+        assert top_text == expected, f"page {number}: running head {top_text!r}, expected {expected!r}"
+        assert found[-1][1] == str(number), f"page {number}: folio {found[-1][1]!r}"
+        checked += 1
+    assert checked > 20
+
+
+def test_blank_pages_are_truly_blank(sample_reader: PdfReader) -> None:
+    blanks = [n for n, page in enumerate(sample_reader.pages, 1) if not lines(page)]
+    assert blanks, "break-before: right leaves blank versos"
+    for number in blanks:
+        assert not sample_reader.pages[number - 1].get_contents() or not lines(sample_reader.pages[number - 1])
+
+
+def test_page_boxes_and_fonts_default(sample_reader: PdfReader) -> None:
+    width, height = trim_mm("46")  # type: ignore[misc]
+    for page in sample_reader.pages:
+        trim = [float(v) for v in page.trimbox]
+        assert abs((trim[2] - trim[0]) - width * PT_PER_MM) < 0.6
+        assert abs((trim[3] - trim[1]) - height * PT_PER_MM) < 0.6
+        assert [float(v) for v in page.mediabox] == pytest.approx(trim, abs=0.6)
+    assert len(sample_reader.pages) % 2 == 0
+    fonts = set()
+    for page in sample_reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts.add(str(font["/BaseFont"]).split("+")[-1])
+            descendant = font["/DescendantFonts"][0].get_object()
+            assert "/FontFile3" in descendant["/FontDescriptor"] or "/FontFile2" in descendant["/FontDescriptor"]
+    assert fonts == {"Jebon-Serif-KR", "Jebon-Serif-KR-Bold", "Jebon-Sans-KR", "Jebon-Sans-KR-Bold"}
+
+
+def test_metadata(sample_reader: PdfReader) -> None:
+    info = sample_reader.metadata
+    assert info.title.startswith("골목의 활자") and info.author == "한여울"
+    assert info.subject and "을지로" in info.keywords
+    assert sample_reader.trailer["/Root"]["/Lang"] == "ko"
+
+
+def test_footnotes_at_the_foot_of_the_page(sample_reader: PdfReader) -> None:
+    # 04-colophon.md's first footnote starts "엄밀히 말하면"; it sits low on its page, below the text.
+    for page in sample_reader.pages:
+        found = lines(page)
+        notes = [y for y, text in found if text.startswith("엄밀히 말하면") or text.startswith("1. 엄밀히")]
+        if notes:
+            body = [y for y, text in found if "판권면은 책의 이력서다" in text]
+            assert body and notes[0] < body[0] and notes[0] < 120
+            return
+    pytest.fail("footnote text not found")
+
+
+def test_profiles(profile_pdfs: dict[str, Path]) -> None:
+    for name, path in profile_pdfs.items():
+        profile = PROFILES[name]
+        reader = PdfReader(path)
+        options = resolve(PdfConfig(), 2, profile=name)
+        bleed = options.bleed_mm * PT_PER_MM
+        page = reader.pages[0]
+        media, trim = [float(v) for v in page.mediabox], [float(v) for v in page.trimbox]
+        assert trim[0] - media[0] == pytest.approx(bleed, abs=0.6), name
+        assert (trim[2] - trim[0]) == pytest.approx(options.width_mm * PT_PER_MM, abs=0.6), name
+        if bleed:
+            assert "/BleedBox" in page
+        assert bool(reader.outline) is profile.bookmarks, name
+        assert len(reader.pages) % profile.signature == 0
+    bookk = PdfReader(profile_pdfs["bookk"]).pages[0]
+    assert float(bookk.trimbox[2]) - float(bookk.trimbox[0]) == pytest.approx(127 * PT_PER_MM, abs=0.6)
+
+
+def test_bleed_and_marks(tmp_path: Path) -> None:
+    path = build(FEATURES, ["pdf"], tmp_path, print_options={"bleed": "3mm", "marks": True, "trim": "a5"}
+                 ).outputs[0].path
+    page = PdfReader(path).pages[0]
+    trim, media = [float(v) for v in page.trimbox], [float(v) for v in page.mediabox]
+    assert (trim[2] - trim[0]) == pytest.approx(148 * PT_PER_MM, abs=0.6)
+    assert trim[0] - media[0] > 3 * PT_PER_MM  # marks need room beyond the bleed
+    bleed_box = [float(v) for v in page["/BleedBox"]]
+    assert trim[0] - bleed_box[0] == pytest.approx(3 * PT_PER_MM, abs=0.6)
+
+
+def test_pdf_is_reproducible(tmp_path: Path) -> None:
+    first = build(FEATURES, ["pdf"], tmp_path / "a").outputs[0].path.read_bytes()
+    second = build(FEATURES, ["pdf"], tmp_path / "b").outputs[0].path.read_bytes()
+    assert first == second
+
+
+def test_preflight_names_failures(sample_pdf: Path) -> None:
+    report = check(SAMPLE, pdf=True, out_dir=sample_pdf.parent)
+    assert not report.warnings
+    with pytest.raises(JebonError) as info:
+        check(SAMPLE, pdf=True, out_dir=sample_pdf.parent, print_options={"profile": "kdp"})
+    assert "bookmarks" in str(info.value)
+    with pytest.raises(JebonError, match="no PDF to preflight"):
+        check(SAMPLE, pdf=True, out_dir=sample_pdf.parent / "nothing")
+
+
+def test_print_option_errors() -> None:
+    with pytest.raises(JebonError) as info:
+        resolve(PdfConfig(), 2, trim="giant", bleed="3 apples", profile="nope")
+    message = str(info.value)
+    assert "--trim 'giant'" in message and "--bleed '3 apples'" in message and "--profile 'nope'" in message
+
+
+def test_config_pdf_table_errors(copy_book: Callable[[Path], Path]) -> None:
+    from jebon.config import load
+    from jebon.errors import ConfigError
+
+    book = copy_book(FEATURES)
+    text = (book / "book.toml").read_text(encoding="utf-8")
+    (book / "book.toml").write_text(text + '\n[pdf]\ntrim = "huge"\nbleed = "30mm"\nmarks = "yes"\nprofile = "x"\n',
+                                    encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load(book)
+    message = str(info.value)
+    for needle in ("trim", "bleed", "marks", "profile"):
+        assert needle in message
+    assert re.search(r"book.toml:\d+: `trim`", message)
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None or shutil.which("pdffonts") is None,
+                    reason="qpdf and poppler-utils are installed by .ci/run")
+def test_qpdf_and_pdffonts(sample_pdf: Path) -> None:
+    subprocess.run(["qpdf", "--check", str(sample_pdf)], check=True, capture_output=True)
+    table = subprocess.run(["pdffonts", str(sample_pdf)], check=True, capture_output=True, text=True).stdout
+    rows = table.splitlines()[2:]
+    assert len(rows) == 4
+    assert all(re.search(r"\byes\s+yes\s+yes\b", row) for row in rows), table
