@@ -246,3 +246,22 @@ def test_qpdf_and_pdffonts(sample_pdf: Path) -> None:
     rows = table.splitlines()[2:]
     assert len(rows) == 4
     assert all(re.search(r"\byes\s+yes\s+yes\b", row) for row in rows), table
+
+
+def test_source_date_epoch_sets_the_pdf_dates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    info = PdfReader(build(FEATURES, ["pdf"], tmp_path).outputs[0].path).metadata
+    assert info["/CreationDate"].startswith("D:20260101000000")
+
+
+@pytest.mark.parametrize(("variant", "marker"), [("pdf/a-2b", b"pdfaid"), ("pdf/ua-1", b"pdfuaid")])
+def test_variants_are_declared(tmp_path: Path, variant: str, marker: bytes) -> None:
+    path = build(FEATURES, ["pdf"], tmp_path, print_options={"variant": variant}).outputs[0].path
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"].get_object()
+    xmp = root["/Metadata"].get_object().get_data()
+    assert marker in xmp
+    if variant == "pdf/ua-1":
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    else:
+        assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
