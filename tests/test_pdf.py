@@ -159,15 +159,16 @@ def test_metadata(sample_reader: PdfReader) -> None:
 
 
 def test_footnotes_at_the_foot_of_the_page(sample_reader: PdfReader) -> None:
-    # 04-colophon.md's first footnote starts "엄밀히 말하면"; it sits low on its page, below the text.
+    # Notes sit at the foot of their page, below all body text, each behind its "N." marker.
+    placed = 0
     for page in sample_reader.pages:
         found = lines(page)
-        notes = [y for y, text in found if text.startswith("엄밀히 말하면") or text.startswith("1. 엄밀히")]
-        if notes:
-            body = [y for y, text in found if "판권면은 책의 이력서다" in text]
-            assert body and notes[0] < body[0] and notes[0] < 120
-            return
-    pytest.fail("footnote text not found")
+        notes = [(y, text) for y, text in found if re.fullmatch(r"\d+\.", text) and y < 150]
+        body = [y for y, text in found if y > 150 and not re.fullmatch(r"\d+", text)]
+        if notes and body:
+            assert max(y for y, _ in notes) < min(body)
+            placed += 1
+    assert placed >= 5
 
 
 def test_profiles(profile_pdfs: dict[str, Path]) -> None:
@@ -184,6 +185,14 @@ def test_profiles(profile_pdfs: dict[str, Path]) -> None:
             assert "/BleedBox" in page
         assert bool(reader.outline) is profile.bookmarks, name
         assert len(reader.pages) % profile.signature == 0
+    ingram = PdfReader(profile_pdfs["ingramspark"])
+    assert ingram.metadata["/GTS_PDFXVersion"] == "PDF/X-1a:2001" and ingram.pdf_header == "%PDF-1.4"
+    intent = ingram.trailer["/Root"]["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFX" and intent["/DestOutputProfile"].get_object()["/N"] == 4
+    for page in ingram.pages:
+        assert not re.search(rb"\s(rg|RG)\s", page.get_contents().get_data())
+        for xobject in (page["/Resources"].get("/XObject") or {}).values():
+            assert xobject.get_object().get("/ColorSpace") != "/DeviceRGB"
     bookk = PdfReader(profile_pdfs["bookk"]).pages[0]
     assert float(bookk.trimbox[2]) - float(bookk.trimbox[0]) == pytest.approx(127 * PT_PER_MM, abs=0.6)
 
@@ -211,6 +220,10 @@ def test_preflight_names_failures(sample_pdf: Path) -> None:
     with pytest.raises(JebonError) as info:
         check(SAMPLE, pdf=True, out_dir=sample_pdf.parent, print_options={"profile": "kdp"})
     assert "bookmarks" in str(info.value)
+    with pytest.raises(JebonError) as info:
+        check(SAMPLE, pdf=True, out_dir=sample_pdf.parent, print_options={"profile": "ingramspark"})
+    message = str(info.value)
+    assert "no CMYK output intent" in message and "RGB colour" in message and "bleed" in message
     with pytest.raises(JebonError, match="no PDF to preflight"):
         check(SAMPLE, pdf=True, out_dir=sample_pdf.parent / "nothing")
 

@@ -82,6 +82,30 @@ class PdfConfig:
 
 
 @dataclass(frozen=True)
+class TypographyConfig:
+    """The `[typography]` table: Korean text rules for both formats (line breaking applies to the PDF;
+    the EPUB's readers break by word with CSS `word-break: keep-all`)."""
+
+    line_break: str = "word"
+    """`word` (어절 단위: a word never breaks inside) or `syllable` (글자 단위); per article with
+    front matter `line_break:`, per paragraph with `{: .break-syllable }` / `{: .break-word }`."""
+    justify: bool = True
+    """Justified text; false gives ragged-right."""
+    ellipsis: bool = True
+    """`...` → `…`"""
+    quotes: bool = True
+    """Straight quotes → “ ” ‘ ’"""
+    dashes: bool = True
+    """`--` → —"""
+    middle_dot: bool = True
+    """No spaces around a middle dot between words (`서울 · 부산` → `서울·부산`)."""
+    emphasis_marks: str = "none"
+    """`em`, `strong` or `none`: which Markdown emphasis is set with emphasis marks (드러냄표)."""
+    ruby: bool = True
+    """`{漢字|한자}` → ruby (the reading over the Hanja)."""
+
+
+@dataclass(frozen=True)
 class BookConfig:
     """Everything book.toml says, with paths resolved against the book folder."""
 
@@ -91,6 +115,7 @@ class BookConfig:
     articles: ArticlesConfig
     epub: EpubConfig = field(default_factory=EpubConfig)
     pdf: PdfConfig = field(default_factory=PdfConfig)
+    typography: TypographyConfig = field(default_factory=TypographyConfig)
 
     @property
     def slug(self) -> str:
@@ -190,7 +215,9 @@ _ARTICLES_KEYS = {"dir": "path", "order": "list[str]"}
 _EPUB_KEYS = {"toc_depth": "int"}
 _PDF_KEYS = {"trim": "str", "bleed": "str", "marks": "bool", "variant": "str", "bookmarks": "bool",
              "color": "str", "profile": "str", "toc_depth": "int", "font_size": "number"}
-_TABLES = {"book", "articles", "epub", "pdf"}
+_TYPO_KEYS = {"line_break": "str", "justify": "bool", "ellipsis": "bool", "quotes": "bool", "dashes": "bool",
+              "middle_dot": "bool", "emphasis_marks": "str", "ruby": "bool"}
+_TABLES = {"book", "articles", "epub", "pdf", "typography"}
 
 
 def isbn_is_valid(isbn: str) -> bool:
@@ -248,7 +275,7 @@ def load(book_dir: Path | str) -> BookConfig:
     for name in data:
         if name not in _TABLES:
             check.error((name,), f"unknown table or key `{name}`",
-                        "book.toml has the tables [book], [articles], [epub] and [pdf]")
+                        "book.toml has the tables [book], [articles], [epub], [pdf] and [typography]")
     if "book" not in data:
         diag.error("book.toml needs a [book] table with a title", path, 1, '[book]\ntitle = "…"')
     book = check.table(data, "book", _BOOK_KEYS)
@@ -311,6 +338,7 @@ def load(book_dir: Path | str) -> BookConfig:
             toc_depth = value
 
     pdf = _pdf_table(check, data)
+    typography = _typography_table(check, data)
 
     diag.raise_if_errors(ConfigError)
     assert title is not None
@@ -327,8 +355,35 @@ def load(book_dir: Path | str) -> BookConfig:
         articles=ArticlesConfig(dir=art_dir, order=order),
         epub=EpubConfig(toc_depth=toc_depth),
         pdf=pdf,
+        typography=typography,
     )
 
+
+def _typography_table(check: _Checker, data: dict[str, Any]) -> TypographyConfig:
+    table = check.table(data, "typography", _TYPO_KEYS)
+    values: dict[str, Any] = {}
+    for key, kind in _TYPO_KEYS.items():
+        if key not in table:
+            continue
+        value = table[key]
+        if kind == "bool":
+            if isinstance(value, bool):
+                values[key] = value
+            else:
+                check.error(("typography", key), f"`{key}` must be true or false")
+    line_break = check.string(table, "typography", "line_break")
+    if line_break is not None:
+        if line_break in ("word", "syllable"):
+            values["line_break"] = line_break
+        else:
+            check.error(("typography", "line_break"), f"`line_break` must be word or syllable, not {line_break!r}")
+    marks = check.string(table, "typography", "emphasis_marks")
+    if marks is not None:
+        if marks in ("em", "strong", "none"):
+            values["emphasis_marks"] = marks
+        else:
+            check.error(("typography", "emphasis_marks"), f"`emphasis_marks` must be em, strong or none, not {marks!r}")
+    return TypographyConfig(**values)
 
 def _pdf_table(check: _Checker, data: dict[str, Any]) -> PdfConfig:
     from .printing import COLORS, PROFILES, VARIANTS, length_mm, trim_mm

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,33 @@ def check_pdf(data: bytes, options: PrintOptions, path: Path, diag: Diagnostics,
         diag.error("preflight: the PDF has no bookmarks (outline)", path)
     if not options.bookmarks and outline:
         diag.error("preflight: the PDF has bookmarks, which this profile forbids", path)
+    if options.color == "cmyk":
+        _check_cmyk(reader, path, diag)
     for name, dpi in image_dpi or []:
         if dpi < options.min_dpi:
             diag.warn(f"preflight: image {name} prints at {dpi:.0f} dpi (below {options.min_dpi})", path,
                       hint="use a larger image or show it smaller")
     return pages
+
+
+_RGB_OPERATOR = re.compile(rb"(?:^|\s)(?:rg|RG)(?:\s|$)")
+
+
+def _check_cmyk(reader: PdfReader, path: Path, diag: Diagnostics) -> None:
+    """A CMYK print file has a CMYK output intent and no RGB colour anywhere."""
+    root: Any = reader.trailer["/Root"].get_object()
+    intents = root.get("/OutputIntents")
+    intent: Any = intents[0].get_object() if intents else None
+    profile = intent.get("/DestOutputProfile") if intent is not None else None
+    if profile is None or profile.get_object().get("/N") != 4:
+        diag.error("preflight: no CMYK output intent", path)
+    for number, page in enumerate(reader.pages, 1):
+        contents = page.get_contents()
+        data = contents.get_data() if contents is not None else b""
+        resources: Any = page["/Resources"]
+        xobjects: Any = resources.get("/XObject") or {}
+        rgb_images = [str(name) for name, x in xobjects.items() if x.get_object().get("/ColorSpace") == "/DeviceRGB"]
+        if _RGB_OPERATOR.search(data) or b"/DeviceRGB" in data or rgb_images:
+            what = f" (images {', '.join(rgb_images)})" if rgb_images else ""
+            diag.error(f"preflight: page {number} uses RGB colour in a CMYK file{what}", path)
+            break

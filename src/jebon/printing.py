@@ -150,6 +150,8 @@ def resolve(pdf: PdfConfig, epub_toc_depth: int, **cli: object) -> PrintOptions:
     if color not in COLORS:
         problems.append(f"--color {color!r}: choose rgb or cmyk")
         color = "rgb"
+    if variant is not None and str(variant).startswith("pdf/x"):
+        color = "cmyk"  # PDF/X here means a CMYK print file with a CMYK output intent
     if problems:
         raise UsageError([Problem(p) for p in problems])
     return PrintOptions(

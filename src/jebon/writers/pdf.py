@@ -14,11 +14,12 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 from lxml import etree
 
-from .. import __version__, fonts, resources
+from .. import __version__, color, fonts, resources
 from ..config import BookConfig
 from ..images import Asset
 from ..printing import PrintOptions
 from ..render import Chapter, RenderedVolume
+from ..typography.linebreak import Gluer
 from .epub import identifier_for, modified_time
 
 BASE = "file:///jebon-book/"
@@ -38,11 +39,13 @@ class PdfResult:
 
 
 class BookFetcher:
-    """The one gate for every resource WeasyPrint asks for: the book's own images and jebon's fonts.
-    Nothing else is ever fetched (no network, no other files)."""
+    """The one gate for every resource WeasyPrint asks for: the book's own images, jebon's fonts and
+    its CMYK profile. Nothing else is ever fetched (no network, no other files). With `cmyk`, images
+    are handed over in CMYK (raster → CMYK JPEG, SVG colours → device-cmyk())."""
 
-    def __init__(self, assets: tuple[Asset, ...]) -> None:
+    def __init__(self, assets: tuple[Asset, ...], *, cmyk: bool = False) -> None:
         self.assets = {a.name: a for a in assets}
+        self.cmyk = cmyk
         self.refused: list[str] = []
 
     def resolve(self, url: str) -> tuple[bytes, str] | None:
@@ -51,11 +54,17 @@ class BookFetcher:
         name = unquote(urlsplit(url).path)[len("/jebon-book/"):]
         if name in self.assets:
             asset = self.assets[name]
-            return asset.data, asset.media_type
+            if not self.cmyk:
+                return asset.data, asset.media_type
+            if asset.media_type == "image/svg+xml":
+                return color.to_cmyk(asset.data.decode("utf-8")).encode("utf-8"), asset.media_type
+            return color.image_to_cmyk(asset.data), "image/jpeg"
         if name.startswith("fonts/") and "/" not in name[6:]:
             file = name[6:]
             if any(face.file == file for face in fonts.FACES):
                 return resources.font_path(file).read_bytes(), "font/otf"
+        if name == color.PROFILE_NAME:
+            return (resources.data_dir("styles") / name).read_bytes(), "application/vnd.iccprofile"
         return None
 
 
@@ -99,7 +108,7 @@ def page_css(options: PrintOptions) -> str:
         f".colophon {{ height: {_mm(height - top - bottom - 2)}; }}",
     ]
     if options.bookmarks:
-        rules.append(".chapter-head h1 { bookmark-level: 1; bookmark-label: content(); }")
+        rules.append(".chapter-head h1 { bookmark-level: 1; }")
         rules.append(f"h2 {{ bookmark-level: {2 if options.toc_depth >= 2 else 'none'}; }}")
         rules.append(f"h3 {{ bookmark-level: {3 if options.toc_depth >= 3 else 'none'}; }}")
     else:
@@ -138,6 +147,9 @@ class PdfBuilder:
         self.options = options
         self.modified = modified_time(config, rendered, epoch)
         self.identifier = identifier_for(config)
+        self.line_break = config.typography.line_break
+        width = options.width_mm * (1 - 0.145 - 0.11)
+        self.gluer = Gluer(line_em=width / (options.font_size_pt * 25.4 / 72))
 
     # -- the print HTML --------------------------------------------------------------------
     def chapter(self, chapter: Chapter) -> etree._Element:
@@ -156,6 +168,11 @@ class PdfBuilder:
                 other = target.removesuffix(".xhtml")
                 a.set("href", f"#{other}-{fragment}" if fragment else f"#{other}-title")
         self._footnotes(section, cid)
+        for heading in section.iter("h1", "h2", "h3"):
+            # bookmarks and running heads read this clean copy (the text itself gets word joiners)
+            heading.set("data-title", " ".join("".join(str(t) for t in heading.itertext()).split()))
+        mode = str(chapter.article.extra.get("line_break") or self.line_break)
+        self.gluer.apply(section, mode)
         section.set("class", "chapter body")
         section.set("id", cid)
         return section
@@ -265,6 +282,7 @@ class PdfBuilder:
                     inner.append(item)
             ol.append(li)
         nav.append(ol)
+        self.gluer.apply(nav, self.line_break)
         return nav
 
     def html(self) -> str:
@@ -290,14 +308,21 @@ class PdfBuilder:
         from weasyprint import CSS, HTML
         from weasyprint.text.fonts import FontConfiguration
 
-        gate = BookFetcher(self.rendered.assets)
+        cmyk = self.options.color == "cmyk"
+        gate = BookFetcher(self.rendered.assets, cmyk=cmyk)
         fetcher = _weasy_fetcher(gate)
         font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
-        css = CSS(string=page_css(self.options) + resources.style("print.css"), base_url=BASE,
-                  url_fetcher=fetcher, font_config=font_config)
+        color_profiles: dict[str, Any] = {}  # likewise one dict, or the output intent is lost
+        css_text = page_css(self.options) + resources.style("print.css")
+        if cmyk:
+            css_text = color.to_cmyk(
+                f'@color-profile device-cmyk {{ src: url("{color.PROFILE_NAME}"); '
+                "components: cyan, magenta, yellow, black; }\nhtml { color: black; }\n" + css_text)
+        css = CSS(string=css_text, base_url=BASE, url_fetcher=fetcher, font_config=font_config,
+                  color_profiles=color_profiles)
         source = self.html()
         document = HTML(string=source, base_url=BASE, url_fetcher=fetcher).render(
-            font_config=font_config, stylesheets=[css])
+            font_config=font_config, stylesheets=[css], color_profiles=color_profiles)
         pages = list(document.pages)
         signature = self.options.signature
         if len(pages) % signature and len(pages) > 1:
@@ -307,7 +332,7 @@ class PdfBuilder:
         identifier = hashlib.sha256((source + repr(self.options)).encode()).hexdigest()[:32].encode()
         data = document.write_pdf(
             pdf_identifier=identifier, pdf_variant=self.options.variant, finisher=self._finish,
-            pdf_tags=self.options.variant == "pdf/ua-1",
+            pdf_tags=self.options.variant == "pdf/ua-1", output_intent="device-cmyk" if cmyk else None,
         )
         return PdfResult(data=data, pages=len(document.pages), image_dpi=_image_dpi(document),
                          refused=gate.refused)
@@ -323,6 +348,20 @@ class PdfBuilder:
             if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "TrimBox" in obj:
                 left, top, right, bottom = (float(v) for v in obj["TrimBox"])
                 obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
+            if self.options.color == "cmyk" and isinstance(obj, pydyf.Dictionary) and "lab-d50" in obj:
+                # WeasyPrint declares Lab and ICC colour spaces on every page; PDF/X-1a allows neither.
+                for key in ("lab-d50", "lab-d65", "device-cmyk"):
+                    obj.pop(key, None)
+        if self.options.variant == "pdf/x-1a":
+            # WeasyPrint labels its PDF/X-1a as the 2003 revision; the services ask for PDF/X-1a:2001,
+            # whose requirements this file meets (PDF 1.4, CMYK only, no transparency, output intent).
+            for key in ("GTS_PDFXVersion", "GTS_PDFXConformance"):
+                pdf.info[key] = pydyf.String("PDF/X-1a:2001")
+            for obj in pdf.objects:
+                if isinstance(obj, pydyf.Stream) and b"pdfxid" in b"".join(
+                        part if isinstance(part, bytes) else str(part).encode() for part in obj.stream):
+                    obj.stream = [(part if isinstance(part, bytes) else str(part).encode())
+                                  .replace(b"PDF/X-1a:2003", b"PDF/X-1a:2001") for part in obj.stream]
 
 
 def _el(tag: str, text: str, cls: str | None = None, **attrs: str) -> etree._Element:

@@ -1,0 +1,1 @@
+"""Korean text rules (KLREQ): pure passes over strings and XHTML trees, one module per concern."""

@@ -1,0 +1,96 @@
+"""Where a line may break in Korean text, in word (어절) or syllable (글자) mode, with KLREQ's
+never-break rules applied in both modes."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+from .rules import CLOSING, INSEPARABLE, OPENING, PREFIX, SUFFIX_SYMBOLS, is_conjoining_jamo, is_han, is_hangul
+
+WORD = "word"
+SYLLABLE = "syllable"
+MODES = (WORD, SYLLABLE)
+
+NOTE_MARK = "\ufff9"
+"""Stands for a footnote reference when a text is checked on its own (it glues to the word before)."""
+
+# Number followed by a unit or counter written in letters (30kg, 3mm, 5,000원, 1,200부, 12시).
+_NUMBER_UNIT = re.compile(r"\d[\d,.]*(?=[A-Za-zµΩ㎏-㏎%‰℃℉°′″ℓ원부쪽장권명개년월일시분초호판쇄칸층번배퍼])")
+
+
+def _space(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Zs"
+
+
+def _syllable_boundary(before: str, after: str) -> bool:
+    """Syllable mode may break between these two characters (both Hangul/Hanja, or CJK symbols)."""
+    if is_conjoining_jamo(after) and 0x1160 <= ord(after) <= 0x11FF:
+        return False  # inside an old-Hangul syllable built from jamo
+    if 0xD7B0 <= ord(after) <= 0xD7FF:
+        return False
+    cjk = (is_hangul(before) or is_han(before)) and (is_hangul(after) or is_han(after))
+    return cjk
+
+
+def allowed_breaks(text: str, mode: str = WORD) -> set[int]:
+    """Indices i (0 < i < len(text)) where a line may end between text[i-1] and text[i].
+
+    A break "at" a space is the index just after the space run (the space hangs at the line end)."""
+    if mode not in MODES:
+        raise ValueError(f"line_break mode {mode!r}: choose word or syllable")
+    allowed: set[int] = set()
+    n = len(text)
+    for i in range(1, n):
+        before, after = text[i - 1], text[i]
+        if _space(after):
+            continue  # break after the spaces, not before them
+        if _space(before) or (mode == SYLLABLE and _syllable_boundary(before, after)):
+            allowed.add(i)
+    forbidden = _never(text)
+    # A break after spaces is forbidden when the rule holds across the spaces too (an opening
+    # bracket must not end a line even if a space follows it).
+    return {i for i in allowed if i not in forbidden}
+
+
+def _never(text: str) -> set[int]:
+    """Break positions that KLREQ forbids in any mode."""
+    never: set[int] = set()
+    n = len(text)
+    for i in range(1, n):
+        before, after = text[i - 1], text[i]
+        if after in CLOSING or after == NOTE_MARK:
+            never.add(i)
+        if before in OPENING:
+            never.add(i)
+        if before in INSEPARABLE and after in INSEPARABLE:
+            never.add(i)
+        if before in PREFIX and after.isdigit():
+            never.add(i)
+        if before.isdigit() and (after in SUFFIX_SYMBOLS or after.isdigit()):
+            never.add(i)
+    for m in _NUMBER_UNIT.finditer(text):
+        never.add(m.end())
+    # Opening brackets: no break between an opening bracket and what follows, even across spaces.
+    for i in range(1, n):
+        if _space(text[i - 1]):
+            j = i - 1
+            while j > 0 and _space(text[j - 1]):
+                j -= 1
+            if j > 0 and text[j - 1] in OPENING:
+                never.add(i)
+    return never
+
+
+def runs(text: str, mode: str = WORD) -> list[tuple[int, int]]:
+    """The unbreakable runs of `text` (start, end) between allowed breaks, spaces excluded."""
+    cuts = [0, *sorted(allowed_breaks(text, mode)), len(text)]
+    result = []
+    for start, end in itertools.pairwise(cuts):
+        stripped_end = end
+        while stripped_end > start and _space(text[stripped_end - 1]):
+            stripped_end -= 1
+        if stripped_end > start:
+            result.append((start, stripped_end))
+    return result

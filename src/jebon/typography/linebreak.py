@@ -1,0 +1,170 @@
+"""The PDF's Korean line breaking: WeasyPrint (Pango) breaks Korean between any two syllables and
+ignores `word-break: keep-all`, so this pass glues the characters of each unbreakable run with
+U+2060 WORD JOINER (invisible, dropped from extracted text). Runs longer than a line stay breakable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .breaks import MODES, NOTE_MARK, SYLLABLE, WORD, runs
+from .rules import width_em
+
+WJ = "\u2060"
+INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q",
+          "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "br", "ruby", "rt",
+          "rp", "img"}
+VERBATIM = {"code", "kbd", "samp", "pre", "script", "style"}
+NARROW = {"td", "th", "figcaption", "dt"}
+
+
+@dataclass
+class _Segment:
+    node: etree._Element
+    attr: str  # "text" or "tail"
+    start: int
+    end: int
+
+
+def _mode_of(el: etree._Element, inherited: str) -> str:
+    classes = (el.get("class") or "").split()
+    if "break-syllable" in classes:
+        return SYLLABLE
+    if "break-word" in classes:
+        return WORD
+    return inherited
+
+
+def _is_note(el: etree._Element) -> bool:
+    classes = (el.get("class") or "").split()
+    return "footnote" in classes or "footnote-ref" in classes
+
+
+class Gluer:
+    """Applies one line-breaking mode to a tree of print HTML."""
+
+    def __init__(self, line_em: float) -> None:
+        self.line_em = line_em
+        self.glued = 0
+
+    def apply(self, root: etree._Element, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"line_break mode {mode!r}: choose word or syllable")
+        self._block(root, _mode_of(root, mode), self.line_em * 0.92)
+
+    def _block(self, el: etree._Element, mode: str, limit: float) -> None:
+        """Glue the inline flow of one block; nested blocks and footnotes are flows of their own."""
+        if el.tag in VERBATIM:
+            return
+        flow = _Flow()
+        flow.add(el, "text", el.text)
+        self._inline(el, flow, mode, limit)
+        if flow.text().strip():
+            self._glue(flow, mode, limit)
+
+    def _inline(self, node: etree._Element, flow: _Flow, mode: str, limit: float) -> None:
+        for child in node:
+            if not isinstance(child.tag, str):
+                pass
+            elif _is_note(child):
+                flow.placeholder()
+                self._block(child, _mode_of(child, mode), limit)
+            elif child.tag == "br":
+                flow.gap()
+            elif child.tag in VERBATIM:
+                flow.add(child, "text", child.text)  # one opaque unit: no joiners inside
+                flow.opaque(child)
+            elif child.tag == "img":
+                flow.placeholder()
+            elif child.tag in INLINE:
+                flow.add(child, "text", child.text)
+                self._inline(child, flow, mode, limit)
+            else:
+                narrow = 6.0 if child.tag in NARROW else limit * (0.85 if child.tag in NESTED else 1.0)
+                self._block(child, _mode_of(child, mode), narrow)
+                flow.gap()
+            flow.add(child, "tail", child.tail)
+
+    def _glue(self, flow: _Flow, mode: str, limit: float) -> None:
+        text = flow.text()
+        cuts: list[int] = []
+        for start, end in runs(text, mode):
+            if end - start < 2 or width_em(text[start:end]) > limit:
+                continue  # a run longer than the line may break anywhere rather than overflow
+            for i in range(start + 1, end):
+                a, b = text[i - 1], text[i]
+                if a.isascii() and b.isascii():
+                    continue  # Pango does not break inside Latin words and numbers
+                if flow.in_opaque(i):
+                    continue
+                cuts.append(i)
+        positions: dict[tuple[int, str], list[int]] = {}
+        for i in cuts:
+            found = flow.locate(i)
+            if found is not None:
+                segment, local = found
+                positions.setdefault((id(segment.node), segment.attr), []).append(local)
+                self.glued += 1
+        for segment in flow.segments:
+            local_cuts = positions.pop((id(segment.node), segment.attr), None)
+            if not local_cuts:
+                continue
+            value = getattr(segment.node, segment.attr) or ""
+            pieces, last = [], 0
+            for pos in sorted(set(local_cuts)):
+                pieces += [value[last:pos], WJ]
+                last = pos
+            pieces.append(value[last:])
+            setattr(segment.node, segment.attr, "".join(pieces))
+
+
+NESTED = {"li", "dd", "blockquote"}
+
+
+class _Flow:
+    """The text of one block as the line breaker sees it, mapped back to the tree's text nodes."""
+
+    def __init__(self) -> None:
+        self.segments: list[_Segment] = []
+        self._parts: list[str] = []
+        self._length = 0
+        self._opaque: list[tuple[int, int]] = []
+
+    def add(self, node: etree._Element, attr: str, value: str | None) -> None:
+        if value:
+            self.segments.append(_Segment(node, attr, self._length, self._length + len(value)))
+            self._parts.append(value)
+            self._length += len(value)
+
+    def opaque(self, node: etree._Element) -> None:
+        if self.segments and self.segments[-1].node is node:
+            self._opaque.append((self.segments[-1].start, self.segments[-1].end))
+
+    def placeholder(self) -> None:
+        self._parts.append(NOTE_MARK)
+        self._length += 1
+
+    def gap(self) -> None:
+        self._parts.append(" ")
+        self._length += 1
+
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def in_opaque(self, i: int) -> bool:
+        return any(start < i < end for start, end in self._opaque)
+
+    def locate(self, i: int) -> tuple[_Segment, int] | None:
+        """Where a joiner goes for a cut before flow index i: inside the segment that spans it,
+        else at the end of the segment that ends there, else at the start of the one that begins there."""
+        for segment in self.segments:
+            if segment.start < i < segment.end:
+                return segment, i - segment.start
+        for segment in self.segments:
+            if segment.end == i:
+                return segment, i - segment.start
+        for segment in self.segments:
+            if segment.start == i:
+                return segment, 0
+        return None
