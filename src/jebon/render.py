@@ -12,9 +12,12 @@ import markdown
 from lxml import etree
 from markdown.extensions.toc import slugify_unicode
 
+from .config import TypographyConfig
 from .errors import Diagnostics, RenderError
 from .images import Asset, ImageError, make_asset
 from .model import Article, Book, Volume
+from .typography.punctuation import Rules, normalise_tree
+from .typography.ruby import RubyExtension
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 OPS_NS = "http://www.idpf.org/2007/ops"
@@ -77,11 +80,12 @@ class RenderedVolume:
     """Every image of the volume, once each (deduplicated by content)."""
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown(ruby: bool) -> markdown.Markdown:
     """A fresh Markdown instance: each article is parsed on its own (labels and footnotes never collide)."""
+    extras: list[markdown.extensions.Extension] = [RubyExtension()] if ruby else []
     return markdown.Markdown(
         extensions=["footnotes", "tables", "fenced_code", "attr_list", "def_list", "abbr", "toc",
-                    "sane_lists"],
+                    "sane_lists", *extras],
         extension_configs={
             "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↑", "BACKLINK_TITLE": "본문으로 돌아가기"},
             "toc": {"slugify": slugify_unicode, "permalink": False},
@@ -93,9 +97,10 @@ def _markdown() -> markdown.Markdown:
 class _ArticleRenderer:
     """Parses one article and makes its tree safe; links are resolved in a second pass."""
 
-    def __init__(self, article: Article, diag: Diagnostics) -> None:
+    def __init__(self, article: Article, diag: Diagnostics, typography: TypographyConfig) -> None:
         self.article = article
         self.diag = diag
+        self.typography = typography
         self.assets: list[Asset] = []
         self._searched: dict[str, int] = {}
 
@@ -117,11 +122,23 @@ class _ArticleRenderer:
 
     # -- stages ------------------------------------------------------------------------------
     def parse(self) -> etree._Element:
-        html = _markdown().convert(self.article.body)
+        html = _markdown(self.typography.ruby).convert(self.article.body)
         root: etree._Element = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
         self.sanitize(root)
         self.restructure(root)
+        self.typeset(root)
         return root
+
+    def typeset(self, root: etree._Element) -> None:
+        """Korean text rules that hold in every format: punctuation, emphasis marks, line-break mode."""
+        t = self.typography
+        normalise_tree(root, Rules(t.ellipsis, t.quotes, t.dashes, t.middle_dot))
+        if t.emphasis_marks != "none":
+            for el in root.iter(t.emphasis_marks):
+                el.set("class", " ".join(filter(None, (el.get("class"), "emphasis-marks"))))
+        mode = self.article.extra.get("line_break")  # checked with the front matter
+        if mode in ("word", "syllable"):
+            root.set("class", f"break-{mode}")
 
     def sanitize(self, root: etree._Element) -> None:
         for el in list(root.iter()):
@@ -255,7 +272,7 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics) -> RenderedVolu
     book_root = book.config.root.resolve()
     by_path = {a.path.resolve(): a for a in book.articles}
     volume_ids = {a.id for a in volume.articles}
-    renderers = [_ArticleRenderer(a, diag) for a in volume.articles]
+    renderers = [_ArticleRenderer(a, diag, book.config.typography) for a in volume.articles]
     trees = [r.parse() for r in renderers]
     ids = {r.article.id: {str(e.get("id")) for e in t.iter() if e.get("id")}
            for r, t in zip(renderers, trees, strict=True)}
@@ -374,6 +391,6 @@ def _chapter_section(article: Article, body: etree._Element) -> etree._Element:
         sub = etree.SubElement(header, f"{{{XHTML_NS}}}p", {"class": "subtitle"})
         sub.text = article.subtitle
     div = _to_xhtml(body)
-    div.set("class", "chapter-body")
+    div.set("class", " ".join(filter(None, ("chapter-body", body.get("class")))))
     section.append(div)
     return section

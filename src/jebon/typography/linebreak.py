@@ -4,6 +4,7 @@ U+2060 WORD JOINER (invisible, dropped from extracted text). Runs longer than a 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
@@ -15,7 +16,7 @@ WJ = "\u2060"
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q",
           "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "br", "ruby", "rt",
           "rp", "img"}
-VERBATIM = {"code", "kbd", "samp", "pre", "script", "style"}
+VERBATIM = {"pre", "script", "style"}
 NARROW = {"td", "th", "figcaption", "dt"}
 
 
@@ -72,9 +73,6 @@ class Gluer:
                 self._block(child, _mode_of(child, mode), limit)
             elif child.tag == "br":
                 flow.gap()
-            elif child.tag in VERBATIM:
-                flow.add(child, "text", child.text)  # one opaque unit: no joiners inside
-                flow.opaque(child)
             elif child.tag == "img":
                 flow.placeholder()
             elif child.tag in INLINE:
@@ -90,13 +88,19 @@ class Gluer:
         text = flow.text()
         cuts: list[int] = []
         for start, end in runs(text, mode):
-            if end - start < 2 or width_em(text[start:end]) > limit:
+            width = width_em(text[start:end])
+            if end - start < 2 or width > limit:
                 continue  # a run longer than the line may break anywhere rather than overflow
+            # A long URL, path or file name may break after its separators (as Korean books do),
+            # rather than leave a loosely spaced line behind it.
+            separators = width > limit * TECHNICAL_FRACTION and any(c in URL_BREAKS for c in text[start:end])
             for i in range(start + 1, end):
                 a, b = text[i - 1], text[i]
+                if separators and a in URL_BREAKS:
+                    continue
                 if a.isascii() and b.isascii():
                     continue  # Pango does not break inside Latin words and numbers
-                if flow.in_opaque(i):
+                if _joins_previous(b):
                     continue
                 cuts.append(i)
         positions: dict[tuple[int, str], list[int]] = {}
@@ -120,6 +124,18 @@ class Gluer:
 
 
 NESTED = {"li", "dd", "blockquote"}
+URL_BREAKS = set("/_.?&=#")
+TECHNICAL_FRACTION = 0.3
+"""URLs and file names wider than this share of the line may break after a separator."""
+
+
+def _joins_previous(char: str) -> bool:
+    """Characters that belong to the character before them: a joiner there would split a cluster
+    (old-Hangul vowel and final jamo, combining marks such as the 방점 tone marks, variation selectors)."""
+    code = ord(char)
+    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF:
+        return True
+    return unicodedata.category(char) in ("Mn", "Mc", "Me") or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
 
 
 class _Flow:
@@ -129,17 +145,12 @@ class _Flow:
         self.segments: list[_Segment] = []
         self._parts: list[str] = []
         self._length = 0
-        self._opaque: list[tuple[int, int]] = []
 
     def add(self, node: etree._Element, attr: str, value: str | None) -> None:
         if value:
             self.segments.append(_Segment(node, attr, self._length, self._length + len(value)))
             self._parts.append(value)
             self._length += len(value)
-
-    def opaque(self, node: etree._Element) -> None:
-        if self.segments and self.segments[-1].node is node:
-            self._opaque.append((self.segments[-1].start, self.segments[-1].end))
 
     def placeholder(self) -> None:
         self._parts.append(NOTE_MARK)
@@ -151,9 +162,6 @@ class _Flow:
 
     def text(self) -> str:
         return "".join(self._parts)
-
-    def in_opaque(self, i: int) -> bool:
-        return any(start < i < end for start, end in self._opaque)
 
     def locate(self, i: int) -> tuple[_Segment, int] | None:
         """Where a joiner goes for a cut before flow index i: inside the segment that spans it,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # May not start a line: closing brackets and quotes, stops and commas, ? ! · : ; and hyphens.
-CLOSING = set(")]}〕〉》」』】〙〗〟’”｠»›" "、。，．,.:;?!‼⁇⁈⁉" "·・ㆍ" "-‐‑–" "％%" "ー" "）］｝｣" "：；？！")
+CLOSING = set(")]}〕〉》」』】〙〗〟’”｠»›" "、。，．,.:;?!‼⁇⁈⁉" "·・" "-‐‑–" "％%" "ー" "）］｝｣" "：；？！")
 # May not end a line: opening brackets and quotes.
 OPENING = set("([{〔〈《「『【〘〖〝‘“｟«‹（［｛｢")
 # Runs that never break inside.

@@ -240,6 +240,8 @@ class EpubBuilder:
         book.add_item(epub.EpubNcx())
 
         css = resources.style("epub.css")
+        if not self.config.typography.justify:
+            css += "\nbody { text-align: left; }\n"
         book.add_item(epub.EpubItem(uid="css", file_name=self.css_name, media_type="text/css",
                                     content=css.encode("utf-8")))
         cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type,

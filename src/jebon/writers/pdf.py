@@ -23,6 +23,7 @@ from ..typography.linebreak import Gluer
 from .epub import identifier_for, modified_time
 
 BASE = "file:///jebon-book/"
+DOT_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#000"/></svg>'
 PX_PER_MM = 96 / 25.4
 
 log = logging.getLogger("jebon.pdf")
@@ -63,6 +64,9 @@ class BookFetcher:
             file = name[6:]
             if any(face.file == file for face in fonts.FACES):
                 return resources.font_path(file).read_bytes(), "font/otf"
+        if name == "marks/dot.svg":  # the emphasis mark (드러냄표)
+            dot = DOT_SVG if not self.cmyk else color.to_cmyk(DOT_SVG)
+            return dot.encode("utf-8"), "image/svg+xml"
         if name == color.PROFILE_NAME:
             return (resources.data_dir("styles") / name).read_bytes(), "application/vnd.iccprofile"
         return None
@@ -92,7 +96,7 @@ MARKS_ROOM_MM = 8.0
 so with marks the page is extended by this much more (BleedBox is then set to the real bleed)."""
 
 
-def page_css(options: PrintOptions) -> str:
+def page_css(options: PrintOptions, justify: bool = True) -> str:
     """The generated @page rules: trim, mirrored margins with a gutter, bleed, marks, body size."""
     width, height = options.width_mm, options.height_mm
     bleed = options.bleed_mm + (MARKS_ROOM_MM if options.marks else 0.0)
@@ -107,6 +111,8 @@ def page_css(options: PrintOptions) -> str:
         # The colophon sits at the foot of its page, as in Korean books.
         f".colophon {{ height: {_mm(height - top - bottom - 2)}; }}",
     ]
+    if not justify:
+        rules.append("body { text-align: left; }")
     if options.bookmarks:
         rules.append(".chapter-head h1 { bookmark-level: 1; }")
         rules.append(f"h2 {{ bookmark-level: {2 if options.toc_depth >= 2 else 'none'}; }}")
@@ -140,7 +146,7 @@ class PdfBuilder:
     """Builds one volume's print PDF: half title, title page, colophon, contents, chapters."""
 
     def __init__(self, config: BookConfig, rendered: RenderedVolume, options: PrintOptions, *,
-                 epoch: int | None = None) -> None:
+                 epoch: int | None = None, typography: bool = True) -> None:
         self.config = config
         self.meta = config.book
         self.rendered = rendered
@@ -150,6 +156,8 @@ class PdfBuilder:
         self.line_break = config.typography.line_break
         width = options.width_mm * (1 - 0.145 - 0.11)
         self.gluer = Gluer(line_em=width / (options.font_size_pt * 25.4 / 72))
+        self.typography = typography
+        """False leaves Korean line breaking to Pango (for measurements: benchmarks/typography.py)."""
 
     # -- the print HTML --------------------------------------------------------------------
     def chapter(self, chapter: Chapter) -> etree._Element:
@@ -171,8 +179,11 @@ class PdfBuilder:
         for heading in section.iter("h1", "h2", "h3"):
             # bookmarks and running heads read this clean copy (the text itself gets word joiners)
             heading.set("data-title", " ".join("".join(str(t) for t in heading.itertext()).split()))
+        _emphasis_dots(section)
+        _ruby(section)
         mode = str(chapter.article.extra.get("line_break") or self.line_break)
-        self.gluer.apply(section, mode)
+        if self.typography:
+            self.gluer.apply(section, mode)
         section.set("class", "chapter body")
         section.set("id", cid)
         return section
@@ -282,7 +293,8 @@ class PdfBuilder:
                     inner.append(item)
             ol.append(li)
         nav.append(ol)
-        self.gluer.apply(nav, self.line_break)
+        if self.typography:
+            self.gluer.apply(nav, self.line_break)
         return nav
 
     def html(self) -> str:
@@ -304,7 +316,8 @@ class PdfBuilder:
                 f'<body>{"".join(parts)}</body></html>')
 
     # -- layout and PDF ---------------------------------------------------------------------
-    def build(self) -> PdfResult:
+    def layout(self) -> tuple[Any, BookFetcher, str]:
+        """Lay the volume out: (WeasyPrint document, the resource gate, the print HTML)."""
         from weasyprint import CSS, HTML
         from weasyprint.text.fonts import FontConfiguration
 
@@ -313,7 +326,7 @@ class PdfBuilder:
         fetcher = _weasy_fetcher(gate)
         font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
         color_profiles: dict[str, Any] = {}  # likewise one dict, or the output intent is lost
-        css_text = page_css(self.options) + resources.style("print.css")
+        css_text = page_css(self.options, self.config.typography.justify) + resources.style("print.css")
         if cmyk:
             css_text = color.to_cmyk(
                 f'@color-profile device-cmyk {{ src: url("{color.PROFILE_NAME}"); '
@@ -323,6 +336,11 @@ class PdfBuilder:
         source = self.html()
         document = HTML(string=source, base_url=BASE, url_fetcher=fetcher).render(
             font_config=font_config, stylesheets=[css], color_profiles=color_profiles)
+        return document, gate, source
+
+    def build(self) -> PdfResult:
+        document, gate, source = self.layout()
+        cmyk = self.options.color == "cmyk"
         pages = list(document.pages)
         signature = self.options.signature
         if len(pages) % signature and len(pages) > 1:
@@ -336,7 +354,6 @@ class PdfBuilder:
         )
         return PdfResult(data=data, pages=len(document.pages), image_dpi=_image_dpi(document),
                          refused=gate.refused)
-
 
     def _finish(self, document: Any, pdf: Any) -> None:
         """BleedBox = TrimBox grown by the real bleed (WeasyPrint caps it at 10 pt and counts the
@@ -362,6 +379,66 @@ class PdfBuilder:
                         part if isinstance(part, bytes) else str(part).encode() for part in obj.stream):
                     obj.stream = [(part if isinstance(part, bytes) else str(part).encode())
                                   .replace(b"PDF/X-1a:2003", b"PDF/X-1a:2001") for part in obj.stream]
+
+
+def _emphasis_dots(root: etree._Element) -> None:
+    """드러냄표 in the PDF: each syllable of an `.emphasis-marks` element gets a dot drawn above it
+    (a background, not a character, so the text extracts unchanged)."""
+    for el in list(root.iter()):
+        if "emphasis-marks" not in (el.get("class") or "").split():
+            continue
+        for node, attr in [(el, "text"), *[(child, "tail") for child in el]]:
+            text = getattr(node, attr)
+            if not text:
+                continue
+            setattr(node, attr, None)
+            spans: list[etree._Element] = []
+            for char in text:
+                if char.isspace():
+                    if spans:
+                        spans[-1].tail = (spans[-1].tail or "") + char
+                    else:
+                        setattr(node, attr, (getattr(node, attr) or "") + char)
+                    continue
+                span = lxml.html.Element("span", {"class": "em-dot"})
+                span.text = char
+                spans.append(span)
+            index = 0 if attr == "text" else list(el).index(node) + 1
+            for offset, span in enumerate(spans):
+                el.insert(index + offset, span)
+
+
+def _ruby(root: etree._Element) -> None:
+    """Ruby in the PDF: the reading set small above its Hanja, as two stacked blocks."""
+    for ruby in list(root.iter("ruby")):
+        annotation = "".join(str(t) for rt in ruby.iter("rt") for t in rt.itertext())
+        for child in list(ruby):
+            if child.tag in ("rt", "rp"):
+                _drop_keep_tail(child)
+        base = lxml.html.Element("span", {"class": "rb"})
+        base.text = ruby.text
+        for child in list(ruby):
+            base.append(child)
+        ruby.text = None
+        ruby.tag = "span"
+        ruby.set("class", "ruby")
+        top = lxml.html.Element("span", {"class": "rt"})
+        top.text = annotation
+        ruby.append(top)
+        ruby.append(base)
+
+
+def _drop_keep_tail(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    previous = el.getprevious()
+    if el.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def _el(tag: str, text: str, cls: str | None = None, **attrs: str) -> etree._Element:
