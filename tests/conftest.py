@@ -81,6 +81,11 @@ def sample_epub(build_dir: Path) -> Epub:
 
 
 @pytest.fixture(scope="session")
+def sample_pdf(build_dir: Path) -> Path:
+    return build(SAMPLE, ["pdf"], build_dir / "sample-pdf").outputs[0].path
+
+
+@pytest.fixture(scope="session")
 def features_epub(build_dir: Path) -> Epub:
     report = build(FEATURES, ["epub"], build_dir / "features")
     return Epub(report.outputs[0].path)

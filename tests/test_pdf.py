@@ -50,11 +50,6 @@ def outline_entries(reader: PdfReader) -> list[tuple[int, str, int]]:
 
 
 @pytest.fixture(scope="session")
-def sample_pdf(build_dir: Path) -> Path:
-    return build(SAMPLE, ["pdf"], build_dir / "sample-pdf").outputs[0].path
-
-
-@pytest.fixture(scope="session")
 def sample_reader(sample_pdf: Path) -> PdfReader:
     return PdfReader(sample_pdf)
 
