@@ -19,6 +19,7 @@ from jebon import build
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "books" / "golmok"
 FEATURES = ROOT / "tests" / "books" / "features"
+SERIES = ROOT / "tests" / "books" / "series"
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -92,12 +93,21 @@ def features_epub(build_dir: Path) -> Epub:
 
 
 @pytest.fixture(scope="session")
-def epubcheck_results(sample_epub: Epub, features_epub: Epub) -> dict[str, dict[str, object]]:
+def series_build(build_dir: Path) -> dict[str, Path]:
+    """The 42-article test series, 4 volumes, EPUB and PDF, built in 2 worker processes."""
+    report = build(SERIES, ["epub", "pdf"], build_dir / "series", jobs=2)
+    return {output.path.name: output.path for output in report.outputs}
+
+
+@pytest.fixture(scope="session")
+def epubcheck_results(sample_epub: Epub, features_epub: Epub, series_build: dict[str, Path]
+                      ) -> dict[str, dict[str, object]]:
     """epubcheck (a JVM start each, ~10 s) on every built sample, once, in parallel."""
     if shutil.which("java") is None:
         pytest.fail("java is not installed: .ci/run installs default-jre-headless")
     epubs = {"sample": sample_epub.path, "features": features_epub.path}
-    with ThreadPoolExecutor(max_workers=len(epubs)) as pool:
+    epubs |= {name: path for name, path in series_build.items() if name.endswith(".epub")}
+    with ThreadPoolExecutor(max_workers=3) as pool:
         results = dict(zip(epubs, pool.map(epubcheck_json, epubs.values()), strict=True))
     return results
 

@@ -19,7 +19,7 @@ from .conftest import FEATURES, NS, Epub
 X = "{http://www.w3.org/1999/xhtml}"
 
 
-@pytest.mark.parametrize("name", ["sample", "features"])
+@pytest.mark.parametrize("name", ["sample", "features", *(f"series-vol{n:02d}.epub" for n in range(1, 5))])
 def test_epubcheck_finds_no_error_and_no_warning(epubcheck_results: dict[str, dict[str, object]],
                                                  name: str) -> None:
     result = epubcheck_results[name]

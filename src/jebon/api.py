@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import config as config_mod
 from . import fonts, preflight, printing, sources
-from .errors import Diagnostics, JebonError, Problem
-from .model import Book, assemble
+from .errors import Diagnostics, JebonError, Problem, UsageError, log
+from .model import Book, Volume, assemble, edition
 from .render import RenderedVolume, render_volume
 from .writers.epub import EpubBuilder
 from .writers.pdf import PdfBuilder
@@ -152,6 +154,29 @@ def _suffix(rendered: list[RenderedVolume], volume: RenderedVolume) -> str:
     return "" if len(rendered) == 1 else f"-vol{volume.volume.number:02d}"
 
 
+def list_volumes(book_dir: Path | str, out_dir: Path | str | None = None) -> list[dict[str, object]]:
+    """One row per volume: number, title, article count, first and last article, date range and the
+    page count of its PDF when one has been built in the output folder."""
+    from pypdf import PdfReader
+
+    book = load_book(book_dir)
+    out = _output_dir(book, out_dir)
+    rows: list[dict[str, object]] = []
+    for volume in book.volumes:
+        meta, _ = edition(book, volume)
+        stem = book.config.slug + ("" if len(book.volumes) == 1 else f"-vol{volume.number:02d}")
+        pdf = out / f"{stem}.pdf"
+        dates = volume.dates
+        rows.append({
+            "volume": volume.number, "title": meta.title + (f" — {meta.subtitle}" if meta.subtitle else ""),
+            "articles": len(volume.articles), "first": volume.articles[0].path.name,
+            "last": volume.articles[-1].path.name,
+            "from": dates[0].isoformat() if dates else None, "to": dates[1].isoformat() if dates else None,
+            "pages": len(PdfReader(pdf).pages) if pdf.is_file() else None,
+        })
+    return rows
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,59 +202,137 @@ def _output_dir(book: Book, out_dir: Path | str | None) -> Path:
 
 def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Path | str | None = None, *,
           strict: bool = False, progress: Progress = _noop, epoch: int | None = None,
-          print_options: Mapping[str, object] | None = None) -> BuildReport:
+          print_options: Mapping[str, object] | None = None, volumes: Iterable[int] | None = None,
+          jobs: int | None = None) -> BuildReport:
     """Build the book in `book_dir` into `out_dir` (default `<book_dir>/build`).
 
     `print_options` overrides book.toml's [pdf] (keys: trim, bleed, marks, variant, bookmarks,
-    color, profile). Raises JebonError with every problem found; with `strict`, warnings count as
-    errors and nothing is written."""
-    formats = tuple(formats)
+    color, profile). `volumes` picks volumes of a series (default: all); they are built in `jobs`
+    worker processes (default: one per core). Raises JebonError with every problem found; with
+    `strict`, warnings count as errors and nothing is written."""
+    formats = tuple(dict.fromkeys(formats))
     for fmt in formats:
         if fmt not in FORMATS:
-            raise JebonError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
+            raise UsageError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
     if epoch is None:
         epoch = source_date_epoch()
+    # 1. Config and sources, once, here: every problem is collected, then raised together.
     diag = Diagnostics()
-    report = BuildReport(Path(book_dir))
+    progress("read", 0, 1)
     try:
-        book, rendered = _prepare(book_dir, progress, diag)
+        book = load_book(book_dir, diag)
     except JebonError as exc:
         raise type(exc)(diag.warnings + exc.problems) from None
-    if strict and diag.warnings:
-        raise JebonError([Problem(p.message, p.path, p.line, p.hint, "error") for p in diag.warnings])
+    progress("read", 1, 1)
+    numbers = [v.number for v in book.volumes]
+    chosen = sorted(set(volumes)) if volumes else numbers
+    unknown = [n for n in chosen if n not in numbers]
+    if unknown:
+        raise UsageError(f"--volume {', '.join(map(str, unknown))}: the book has volumes 1–{len(numbers)}")
     options = None
     if "pdf" in formats:
         options = printing.resolve(book.config.pdf, book.config.epub.toc_depth, **(print_options or {}))
     out = _output_dir(book, out_dir)
-    _statistics(report, book, rendered)
-    # 3. Writers: each volume to each format; files appear only when complete.
-    slug = book.config.slug
-    total = len(rendered) * len(formats)
-    done = 0
-    for volume in rendered:
-        suffix = _suffix(rendered, volume)
-        for fmt in formats:
-            progress(f"write-{fmt}", done, total)
-            path = out / f"{slug}{suffix}.{fmt}"
-            pages = None
-            if fmt == "epub":
-                data = EpubBuilder(book.config, volume, epoch=epoch).build().data
-            else:
-                assert options is not None
-                result = PdfBuilder(book.config, volume, options, epoch=epoch).build()
-                data, pages = result.data, result.pages
-                for url in result.refused:
-                    diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)
-                # Preflight after every PDF build: failures are named, never silent.
-                checks = Diagnostics()
-                preflight.check_pdf(data, options, path, checks, result.image_dpi)
-                for problem in checks.problems:
-                    diag.problems.append(problem)
-            write_atomic(path, data)
-            report.outputs.append(OutputFile(path, fmt, volume.volume.number, len(data), pages))
-            done += 1
-            progress(f"write-{fmt}", done, total)
+    report = BuildReport(Path(book_dir), title=book.config.book.title, articles=sum(
+        len(v.articles) for v in book.volumes if v.number in chosen))
+    job = _Job(Path(book_dir), formats, out, options, epoch, strict, single=len(numbers) == 1)
+    if strict:
+        # Strict: render every chosen volume first; any warning stops the build before a file is written.
+        for number in chosen:
+            _render_checked(book, book.volumes[number - 1], diag)
+        if diag.warnings:
+            raise JebonError([Problem(p.message, p.path, p.line, p.hint, "error") for p in diag.warnings])
+    # 2. Each volume is rendered and written on its own, in parallel worker processes for a series;
+    #    files appear only when complete, and one volume's failure leaves the others' files whole.
+    workers = min(jobs or os.cpu_count() or 1, len(chosen))
+    results: list[_VolumeResult] = []
+    progress("volumes", 0, len(chosen))
+    if workers <= 1:
+        for done, number in enumerate(chosen, 1):
+            results.append(_build_volume(job, number, book))
+            progress("volumes", done, len(chosen))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_build_volume, job, number) for number in chosen]
+            for done, future in enumerate(as_completed(futures), 1):
+                results.append(future.result())
+                progress("volumes", done, len(chosen))
+    for result in sorted(results, key=lambda r: r.number):
+        report.outputs += result.outputs
+        report.characters += result.characters
+        report.words += result.words
+        for problem in result.problems:
+            if problem not in diag.problems:
+                diag.problems.append(problem)
     report.problems = list(diag.problems)
     if diag.errors:
         raise JebonError(diag.problems)
     return report
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every volume's worker needs (picklable: workers load the book themselves)."""
+
+    book_dir: Path
+    formats: tuple[str, ...]
+    out: Path
+    options: printing.PrintOptions | None
+    epoch: int | None
+    strict: bool
+    single: bool
+
+
+@dataclass
+class _VolumeResult:
+    number: int
+    outputs: list[OutputFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    characters: int = 0
+    words: int = 0
+
+
+def _render_checked(book: Book, volume: Volume, diag: Diagnostics) -> RenderedVolume:
+    rendered = render_volume(book, volume, diag)
+    _check_glyphs(book, rendered, diag)
+    return rendered
+
+
+def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeResult:
+    """Render one volume and write its files. Errors are returned, named by volume, not raised."""
+    result = _VolumeResult(number)
+    diag = Diagnostics()
+    label = "" if job.single else f"volume {number}: "
+    try:
+        if book is None:
+            book = load_book(job.book_dir, diag)
+        volume = book.volumes[number - 1]
+        rendered = _render_checked(book, volume, diag)
+        meta, series = edition(book, volume)
+        texts = [c.text for c in rendered.chapters]
+        result.characters = sum(len(t.replace(" ", "")) for t in texts)
+        result.words = sum(len(t.split()) for t in texts)
+        stem = f"{book.config.slug}{'' if job.single else f'-vol{number:02d}'}"
+        for fmt in job.formats:
+            path = job.out / f"{stem}.{fmt}"
+            pages = None
+            if fmt == "epub":
+                data = EpubBuilder(book.config, rendered, epoch=job.epoch, meta=meta, series=series).build().data
+            else:
+                assert job.options is not None
+                pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta, series=series).build()
+                data, pages = pdf.data, pdf.pages
+                for url in pdf.refused:
+                    diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)
+                # Preflight after every PDF build: failures are named, never silent.
+                preflight.check_pdf(data, job.options, path, diag, pdf.image_dpi)
+            write_atomic(path, data)
+            result.outputs.append(OutputFile(path, fmt, number, len(data), pages))
+    except JebonError as exc:
+        diag.problems += [p for p in exc.problems if p not in diag.problems]
+    except Exception as exc:  # a crash in one volume must not take the others down
+        log.exception("volume %s failed", number)
+        diag.error(f"{label}jebon failed: {type(exc).__name__}: {exc}", hint="please report this as a bug")
+    result.problems = [replace(p, message=label + p.message) if p.severity == "error" and label
+                       and not p.message.startswith(label) else p for p in diag.problems]
+    return result

@@ -69,15 +69,18 @@ def build(
     bookmarks: Annotated[bool | None, typer.Option("--bookmarks/--no-bookmarks", help="PDF outline.")] = None,
     color: Annotated[str | None, typer.Option(help="PDF output intent: rgb or cmyk.")] = None,
     profile: Annotated[str | None, typer.Option(help="Print service: kdp, lulu, ingramspark, bookk.")] = None,
+    volume: Annotated[list[int] | None, typer.Option("--volume", "-v", help="Build only this volume (repeatable).")]
+    = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes [default: cores].")]
+    = None,
 ) -> None:
-    """Build the book's EPUB and/or print PDF."""
+    """Build the book's EPUB and/or print PDF (every volume of a series)."""
     from .api import build as run_build
 
     formats = ["epub", "pdf"] if fmt is Format.all else [fmt.value]
     print_options = {"trim": trim, "bleed": bleed, "marks": marks, "variant": variant, "bookmarks": bookmarks,
                      "color": color, "profile": profile}
-    labels = {"read": "Reading sources", "render": "Rendering articles", "write-epub": "Writing EPUB",
-              "write-pdf": "Laying out PDF"}
+    labels = {"read": "Reading sources", "volumes": "Building volumes"}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   console=err, transient=True, disable=as_json) as bar:
         task = bar.add_task("Starting", total=None)
@@ -87,7 +90,7 @@ def build(
 
         try:
             report = run_build(book_dir, formats, out_dir, strict=strict, progress=progress,
-                               print_options=print_options)
+                               print_options=print_options, volumes=volume, jobs=jobs)
         except JebonError as exc:
             bar.stop()
             if as_json:
@@ -101,11 +104,12 @@ def build(
     _print_problems(report.warnings)
     table = Table(title=report.title, show_header=True, header_style="bold")
     table.add_column("output", overflow="fold")
+    table.add_column("vol.", justify="right")
     table.add_column("format")
     table.add_column("size", justify="right")
     table.add_column("pages", justify="right")
     for output in report.outputs:
-        table.add_row(str(output.path), output.format, _human(output.size),
+        table.add_row(str(output.path), str(output.volume), output.format, _human(output.size),
                       str(output.pages) if output.pages else "")
     out.print(table)
     out.print(f"{report.articles} articles · {report.characters:,} characters · {report.words:,} words · "
@@ -133,6 +137,35 @@ def check(
     out.print(f"{report.title}: {report.articles} articles, {len(report.warnings)} warnings, no errors")
     if strict and report.warnings:
         raise typer.Exit(EXIT_BOOK)
+
+
+@app.command("list")
+def list_volumes(
+    book_dir: Annotated[Path, typer.Argument(help="The book folder (holds book.toml).")],
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [default: BOOK_DIR/build].")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the volumes as JSON.")] = False,
+) -> None:
+    """List the volumes: articles, date range and (after a build) pages."""
+    from .api import list_volumes as run_list
+
+    try:
+        rows = run_list(book_dir, out_dir)
+    except JebonError as exc:
+        _print_problems(exc.problems)
+        raise typer.Exit(EXIT_BOOK) from None
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(show_header=True, header_style="bold")
+    for column, justify in (("vol.", "right"), ("title", "left"), ("articles", "right"), ("first", "left"),
+                            ("last", "left"), ("from", "left"), ("to", "left"), ("pages", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(str(row["volume"]), str(row["title"]), str(row["articles"]), str(row["first"]),
+                      str(row["last"]), str(row["from"] or "—"), str(row["to"] or "—"),
+                      str(row["pages"]) if row["pages"] else "—")
+    out.print(table)
 
 
 @app.command()

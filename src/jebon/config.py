@@ -106,6 +106,34 @@ class TypographyConfig:
 
 
 @dataclass(frozen=True)
+class VolumeSpec:
+    """One `[[volumes]]` entry: which articles make the volume, and how it is titled."""
+
+    title: str | None = None
+    subtitle: str | None = None
+    first: str | None = None
+    last: str | None = None
+    files: tuple[str, ...] | None = None
+    cover: Path | None = None
+    isbn: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class SeriesConfig:
+    """The `[series]` table (and `[[volumes]]`): how the ordered articles are cut into volumes."""
+
+    title: str
+    """The series title (default: the book title)."""
+    per_volume: int | None = None
+    """Cut every N articles."""
+    by: str | None = None
+    """`year` or `month`: cut by the articles' dates."""
+    volumes: tuple[VolumeSpec, ...] = ()
+    """An explicit list of volumes."""
+
+
+@dataclass(frozen=True)
 class BookConfig:
     """Everything book.toml says, with paths resolved against the book folder."""
 
@@ -116,6 +144,8 @@ class BookConfig:
     epub: EpubConfig = field(default_factory=EpubConfig)
     pdf: PdfConfig = field(default_factory=PdfConfig)
     typography: TypographyConfig = field(default_factory=TypographyConfig)
+    series: SeriesConfig | None = None
+    """None: the book is one volume."""
 
     @property
     def slug(self) -> str:
@@ -130,14 +160,20 @@ _KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
 
 
 def _key_lines(text: str) -> dict[tuple[str, ...], int]:
-    """Map (table, key) and (table,) to 1-based line numbers, for error messages."""
+    """Map (table, key) and (table,) to 1-based line numbers, for error messages. The n-th table of
+    an array of tables (`[[volumes]]`) is (name, "n"), counted from 1."""
     lines: dict[tuple[str, ...], int] = {}
     table: tuple[str, ...] = ()
+    arrays: dict[tuple[str, ...], int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         m = _TABLE_RE.match(line)
         if m:
             table = tuple(part.strip().strip("\"'") for part in m.group(1).split("."))
             lines.setdefault(table, number)
+            if line.strip().startswith("[["):
+                arrays[table] = arrays.get(table, 0) + 1
+                table = (*table, str(arrays[table]))
+                lines.setdefault(table, number)
             continue
         m = _KEY_RE.match(line)
         if m:
@@ -217,7 +253,10 @@ _PDF_KEYS = {"trim": "str", "bleed": "str", "marks": "bool", "variant": "str", "
              "color": "str", "profile": "str", "toc_depth": "int", "font_size": "number"}
 _TYPO_KEYS = {"line_break": "str", "justify": "bool", "ellipsis": "bool", "quotes": "bool", "dashes": "bool",
               "middle_dot": "bool", "emphasis_marks": "str", "ruby": "bool"}
-_TABLES = {"book", "articles", "epub", "pdf", "typography"}
+_SERIES_KEYS = {"title": "str", "per_volume": "int", "by": "str"}
+_VOLUME_KEYS = {"title": "str", "subtitle": "str", "first": "str", "last": "str", "files": "list[str]",
+                "cover": "path", "isbn": "str"}
+_TABLES = {"book", "articles", "epub", "pdf", "typography", "series", "volumes"}
 
 
 def isbn_is_valid(isbn: str) -> bool:
@@ -275,7 +314,8 @@ def load(book_dir: Path | str) -> BookConfig:
     for name in data:
         if name not in _TABLES:
             check.error((name,), f"unknown table or key `{name}`",
-                        "book.toml has the tables [book], [articles], [epub], [pdf] and [typography]")
+                        "book.toml has the tables [book], [articles], [epub], [pdf], [typography], [series] "
+                        "and [[volumes]]")
     if "book" not in data:
         diag.error("book.toml needs a [book] table with a title", path, 1, '[book]\ntitle = "…"')
     book = check.table(data, "book", _BOOK_KEYS)
@@ -339,6 +379,10 @@ def load(book_dir: Path | str) -> BookConfig:
 
     pdf = _pdf_table(check, data)
     typography = _typography_table(check, data)
+    series = _series_table(check, data, root, title or "")
+    if series is not None and isbn:
+        check.error(("book", "isbn"), "a series cannot share one ISBN",
+                    "give each volume its own: isbn = \"…\" in its [[volumes]] entry")
 
     diag.raise_if_errors(ConfigError)
     assert title is not None
@@ -356,7 +400,76 @@ def load(book_dir: Path | str) -> BookConfig:
         epub=EpubConfig(toc_depth=toc_depth),
         pdf=pdf,
         typography=typography,
+        series=series,
     )
+
+
+def _series_table(check: _Checker, data: dict[str, Any], root: Path, book_title: str) -> SeriesConfig | None:
+    if "series" not in data and "volumes" not in data:
+        return None
+    table = check.table(data, "series", _SERIES_KEYS)
+    title = check.string(table, "series", "title") or book_title
+    per_volume = table.get("per_volume")
+    if per_volume is not None and (isinstance(per_volume, bool) or not isinstance(per_volume, int) or per_volume < 1):
+        check.error(("series", "per_volume"), "`per_volume` must be a whole number of articles, 1 or more")
+        per_volume = None
+    by = check.string(table, "series", "by")
+    if by is not None and by not in ("year", "month"):
+        check.error(("series", "by"), f"`by` must be year or month, not {by!r}")
+        by = None
+    raw_volumes = data.get("volumes", [])
+    if not isinstance(raw_volumes, list):
+        check.error(("volumes",), "write each volume as a [[volumes]] table")
+        raw_volumes = []
+    volumes = []
+    for index, entry in enumerate(raw_volumes, start=1):
+        name = ("volumes", str(index))
+        if not isinstance(entry, dict):
+            check.error(name, "write each volume as a [[volumes]] table")
+            continue
+        for key in entry:
+            if key not in _VOLUME_KEYS:
+                check.error((*name, key), f"unknown key `{key}` in [[volumes]] #{index}",
+                            "allowed keys: " + ", ".join(sorted(_VOLUME_KEYS)))
+        where = f"[[volumes]] #{index}"
+
+        def text(key: str, entry: dict[str, Any] = entry, name: tuple[str, ...] = name,
+                 where: str = where) -> str | None:
+            value = entry.get(key)
+            if value is None:
+                return None
+            if not isinstance(value, str) or not value.strip():
+                check.error((*name, key), f"`{key}` in {where} must be a non-empty string")
+                return None
+            return value.strip()
+
+        files = entry.get("files")
+        if files is not None and (not isinstance(files, list) or not all(isinstance(f, str) for f in files)):
+            check.error((*name, "files"), f"`files` in {where} must be a list of article file names")
+            files = None
+        first, last = text("first"), text("last")
+        if files is None and (first is None or last is None):
+            check.error(name, f"{where} needs `first` and `last`, or `files`")
+        cover = None
+        cover_name = text("cover")
+        if cover_name:
+            cover = (root / cover_name).resolve()
+            if not cover.is_file():
+                check.error((*name, "cover"), f"cover image {cover_name!r} of {where} does not exist")
+                cover = None
+        isbn = text("isbn")
+        if isbn and not isbn_is_valid(isbn):
+            check.error((*name, "isbn"), f"`isbn` {isbn!r} of {where} is not a valid ISBN-10/13")
+            isbn = None
+        volumes.append(VolumeSpec(title=text("title"), subtitle=text("subtitle"), first=first, last=last,
+                                  files=tuple(files) if files is not None else None, cover=cover, isbn=isbn,
+                                  line=check.line(*name)))
+    rules = [rule for rule, given in (("per_volume", per_volume), ("by", by), ("[[volumes]]", volumes)) if given]
+    if len(rules) != 1:
+        check.error(("series",), "a series needs exactly one way of cutting volumes: "
+                    + ("it has " + " and ".join(rules) if rules else "none is given"),
+                    "set per_volume = N, by = \"year\" | \"month\", or list [[volumes]]")
+    return SeriesConfig(title=title, per_volume=per_volume, by=by, volumes=tuple(volumes))
 
 
 def _typography_table(check: _Checker, data: dict[str, Any]) -> TypographyConfig:

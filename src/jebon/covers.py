@@ -41,8 +41,10 @@ def _font(key: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(face.path), size)
 
 
-def generate(title: str, subtitle: str | None, authors: tuple[str, ...], publisher: str | None) -> bytes:
-    """A 1600×2400 PNG: title, subtitle, author and publisher on paper with a type-block motif."""
+def generate(title: str, subtitle: str | None, authors: tuple[str, ...], publisher: str | None,
+             label: str | None = None) -> bytes:
+    """A 1600×2400 PNG: title, subtitle, author and publisher on paper with a type-block motif;
+    `label` (a series volume's "제2권") is set large in the accent colour."""
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)
     margin = 150
@@ -58,6 +60,9 @@ def generate(title: str, subtitle: str | None, authors: tuple[str, ...], publish
     size = 150 if len(title) <= 12 else 120 if len(title) <= 24 else 96
     title_font = _font("serif-bold", size)
     y = 620
+    if label:
+        draw.text((margin, y - 40), label, font=_font("sans-bold", 110), fill=ACCENT)
+        y += 150
     for line in _wrap(draw, title, title_font, WIDTH - 2 * margin):
         draw.text((margin, y), line, font=title_font, fill=INK)
         y += int(size * 1.3)

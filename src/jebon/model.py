@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .config import BookConfig
+from .config import BookConfig, BookMeta
 from .errors import ArticleError, Diagnostics
 from .sources import SourceFile, date_of
 
@@ -42,10 +42,24 @@ class Article:
 
 @dataclass(frozen=True)
 class Volume:
-    """The articles that make one output book (a whole book is one volume until series land)."""
+    """The articles that make one output book: the whole book, or one volume of a series."""
 
     number: int
     articles: tuple[Article, ...]
+    title: str | None = None
+    """The volume's own title (e.g. "2025년"), shown beside "제N권"."""
+    subtitle: str | None = None
+    cover: Path | None = None
+    isbn: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"제{self.number}권"
+
+    @property
+    def dates(self) -> tuple[dt.date, dt.date] | None:
+        dates = [a.date for a in self.articles if a.date]
+        return (min(dates), max(dates)) if dates else None
 
 
 @dataclass(frozen=True)
@@ -54,8 +68,37 @@ class Book:
     volumes: tuple[Volume, ...]
 
     @property
+    def is_series(self) -> bool:
+        return self.config.series is not None
+
+    @property
     def articles(self) -> tuple[Article, ...]:
         return tuple(a for v in self.volumes for a in v.articles)
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """What one volume of a series knows about the whole series."""
+
+    title: str
+    volumes: tuple[tuple[int, str], ...]
+    """(number, title shown in the series list) for every volume."""
+    current: int
+
+
+def edition(book: Book, volume: Volume) -> tuple[BookMeta, SeriesInfo | None]:
+    """The metadata one output file carries: the book's own, or for a volume of a series its title
+    with "제N권", its own subtitle, cover and ISBN, and the series it belongs to."""
+    meta = book.config.book
+    series = book.config.series
+    if series is None:
+        return meta, None
+    subtitle = " — ".join(filter(None, (volume.title, volume.subtitle))) or meta.subtitle
+    volume_meta = replace(
+        meta, title=f"{meta.title} {volume.label}", subtitle=subtitle, isbn=volume.isbn,
+        identifier=f"{meta.identifier}-vol{volume.number:02d}" if meta.identifier else None, cover=volume.cover)
+    listing = tuple((v.number, " ".join(filter(None, (v.label, v.title)))) for v in book.volumes)
+    return volume_meta, SeriesInfo(series.title, listing, volume.number)
 
 
 def _title_from_body(body: str) -> tuple[str | None, str, int]:
@@ -104,4 +147,83 @@ def assemble(config: BookConfig, sources: list[SourceFile], diag: Diagnostics) -
     spine, nav, NCX, the PDF and its outline: nobody re-sorts after this."""
     articles = [a for a in (make_article(i, s, diag) for i, s in enumerate(sources, 1)) if a]
     diag.raise_if_errors(ArticleError)
-    return Book(config=config, volumes=(Volume(1, tuple(articles)),))
+    volumes = cut(config, articles, diag)
+    diag.raise_if_errors(ArticleError)
+    return Book(config=config, volumes=tuple(volumes))
+
+
+def cut(config: BookConfig, articles: list[Article], diag: Diagnostics) -> list[Volume]:
+    """Cut the ordered articles into volumes by the series' one rule (or none: one volume)."""
+    series = config.series
+    if series is None:
+        return [Volume(1, tuple(articles))]
+    if series.per_volume:
+        n = series.per_volume
+        return [Volume(i + 1, tuple(articles[start:start + n])) for i, start in enumerate(range(0, len(articles), n))]
+    if series.by:
+        undated = [a for a in articles if a.date is None]
+        for article in undated:
+            diag.error(f"the series is cut by {series.by}, but this article has no date", article.path, 1,
+                       "add `date: YYYY-MM-DD` to its front matter")
+        if undated:
+            return []
+        groups: list[tuple[str, list[Article]]] = []
+        for article in articles:
+            assert article.date is not None
+            key = (f"{article.date.year}년" if series.by == "year"
+                   else f"{article.date.year}년 {article.date.month}월")
+            if groups and groups[-1][0] == key:
+                groups[-1][1].append(article)
+            else:
+                if any(existing == key for existing, _ in groups):
+                    diag.warn(f"{key} comes back after other dates: it starts another volume", article.path, 1,
+                              "order the articles by date, or list [[volumes]] yourself")
+                groups.append((key, [article]))
+        return [Volume(i + 1, tuple(group), title=key) for i, (key, group) in enumerate(groups)]
+    return _explicit(config, articles, diag)
+
+
+def _explicit(config: BookConfig, articles: list[Article], diag: Diagnostics) -> list[Volume]:
+    assert config.series is not None
+    by_name = {a.path.name: i for i, a in enumerate(articles)}
+    used: dict[str, int] = {}
+    volumes = []
+    for number, spec in enumerate(config.series.volumes, 1):
+        where = f"[[volumes]] #{number}"
+        if spec.files is not None:
+            names = list(spec.files)
+        else:
+            assert spec.first is not None and spec.last is not None
+            bounds = [by_name.get(spec.first), by_name.get(spec.last)]
+            for name, index in ((spec.first, bounds[0]), (spec.last, bounds[1])):
+                if index is None:
+                    diag.error(f"{where} names {name!r}, which is not an article of the book", config.path, spec.line)
+            if None in bounds:
+                continue
+            start, end = bounds[0], bounds[1]
+            assert start is not None and end is not None
+            if start > end:
+                diag.error(f"{where}: {spec.first!r} comes after {spec.last!r} in the reading order", config.path,
+                           spec.line)
+                continue
+            names = [a.path.name for a in articles[start:end + 1]]
+        chosen = []
+        for name in names:
+            if name not in by_name:
+                diag.error(f"{where} names {name!r}, which is not an article of the book", config.path, spec.line)
+            elif name in used:
+                diag.error(f"{name!r} is in volume {used[name]} and {number}", config.path, spec.line,
+                           "an article belongs to one volume")
+            else:
+                used[name] = number
+                chosen.append(articles[by_name[name]])
+        if not chosen:
+            diag.error(f"{where} has no articles", config.path, spec.line)
+        volumes.append(Volume(number, tuple(chosen), title=spec.title, subtitle=spec.subtitle, cover=spec.cover,
+                              isbn=spec.isbn))
+    left_out = [a.path.name for a in articles if a.path.name not in used]
+    if left_out:
+        shown = ", ".join(left_out[:8]) + (f" and {len(left_out) - 8} more" if len(left_out) > 8 else "")
+        diag.warn(f"{len(left_out)} articles are in no [[volumes]] entry and are left out: {shown}", config.path,
+                  None, "add them to a volume, or remove them from the article folder")
+    return volumes

@@ -14,8 +14,9 @@ from ebooklib import epub
 from lxml import etree
 
 from .. import __version__, covers, fonts, resources
-from ..config import BookConfig
+from ..config import BookConfig, BookMeta
 from ..images import Asset, sniff
+from ..model import SeriesInfo
 from ..render import Chapter, RenderedVolume
 from .xhtml import E, document, fragment
 
@@ -30,15 +31,18 @@ class EpubResult:
     font_bytes: int
 
 
-def identifier_for(config: BookConfig) -> str:
-    """`urn:isbn:…`, the configured identifier, or a UUID derived from title and authors
-    (stable: the same on every rebuild, so stores see one book)."""
-    meta = config.book
+def identifier_for(meta: BookMeta, series: SeriesInfo | None = None) -> str:
+    """`urn:isbn:…`, the configured identifier, or a UUID derived from title and authors — for a
+    volume of a series, from the series title and the volume number (stable: the same on every
+    rebuild and when later volumes are added, so stores see one book per volume)."""
     if meta.isbn:
         return "urn:isbn:" + re.sub(r"[\s-]", "", meta.isbn)
     if meta.identifier:
         return meta.identifier
-    seed = "\x1f".join(("jebon", meta.title, *meta.authors))
+    if series is not None:
+        seed = "\x1f".join(("jebon-series", series.title, *meta.authors, str(series.current)))
+    else:
+        seed = "\x1f".join(("jebon", meta.title, *meta.authors))
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
 
 
@@ -78,24 +82,30 @@ class EpubBuilder:
     css_name = "styles/epub.css"
     cover_name = "images/cover"
 
-    def __init__(self, config: BookConfig, rendered: RenderedVolume, *, epoch: int | None = None):
+    def __init__(self, config: BookConfig, rendered: RenderedVolume, *, epoch: int | None = None,
+                 meta: BookMeta | None = None, series: SeriesInfo | None = None):
         self.config = config
-        self.meta = config.book
+        self.meta = meta or config.book
+        self.series = series
         self.lang = config.book.language
         self.rendered = rendered
-        self.identifier = identifier_for(config)
+        self.identifier = identifier_for(self.meta, series)
         self.modified = modified_time(config, rendered, epoch)
         self.documents: list[tuple[str, str, bytes]] = []  # (id, file name, content) in spine order
 
     # -- front and back matter -------------------------------------------------------------
     def cover_asset(self) -> Asset:
-        if self.meta.cover is not None:
+        if self.meta.cover is not None and (self.series is None or self.rendered.volume.cover is not None):
             data = self.meta.cover.read_bytes()
             media_type = sniff(data)
             if media_type in ("image/png", "image/jpeg"):
                 ext = "png" if media_type == "image/png" else "jpg"
                 return Asset(f"{self.cover_name}.{ext}", media_type, data, self.meta.cover)
-        data = covers.generate(self.meta.title, self.meta.subtitle, self.meta.authors, self.meta.publisher)
+        if self.series is not None:
+            data = covers.generate(self.series.title, self.meta.subtitle, self.meta.authors, self.meta.publisher,
+                                   label=f"제{self.series.current}권")
+        else:
+            data = covers.generate(self.meta.title, self.meta.subtitle, self.meta.authors, self.meta.publisher)
         return Asset(f"{self.cover_name}.png", "image/png", data)
 
     def cover_page(self, cover: Asset) -> bytes:
@@ -113,6 +123,20 @@ class EpubBuilder:
             parts.append(E("p", {"class": "book-publisher"}, self.meta.publisher))
         section = E("section", {"epub:type": "titlepage", "class": "titlepage"}, None, *parts)
         return document(self.meta.title, self.lang, [section], css=self.css_name)
+
+    def series_page(self) -> bytes:
+        """Every volume of the series, the current one marked."""
+        assert self.series is not None
+        ol = E("ol", {"class": "series-list"})
+        for number, title in self.series.volumes:
+            if number == self.series.current:
+                ol.append(E("li", {"class": "current"}, None, E("strong", None, title), E("span", None, " (이 책)")))
+            else:
+                ol.append(E("li", None, title))
+        section = E("section", {"class": "series-page", "aria-label": "시리즈"}, None,
+                    E("h1", None, self.series.title), E("p", {"class": "series-note"},
+                                                         f"전 {len(self.series.volumes)}권"), ol)
+        return document(f"{self.series.title} 시리즈", self.lang, [section], css=self.css_name)
 
     def colophon(self) -> bytes:
         rows: list[tuple[str, str]] = []
@@ -224,6 +248,8 @@ class EpubBuilder:
                     for c in self.rendered.chapters]
         docs = [("cover", "cover.xhtml", self.cover_page(cover)),
                 ("titlepage", "title.xhtml", self.title_page())]
+        if self.series is not None:
+            docs.append(("series", "series.xhtml", self.series_page()))
         nav_bytes = self.nav()
         docs += chapters
         docs.append(("colophon", "colophon.xhtml", self.colophon()))
@@ -235,7 +261,7 @@ class EpubBuilder:
             spine.append(item)
         nav_item = epub.EpubNav(uid="nav", file_name="nav.xhtml")
         book.add_item(nav_item)
-        spine.insert(2, nav_item)
+        spine.insert(len(docs) - len(chapters) - 1, nav_item)  # contents right before the articles
         book.spine = spine
         book.add_item(epub.EpubNcx())
 
@@ -292,6 +318,12 @@ class EpubBuilder:
             book.add_metadata("DC", "description", meta.description)
         for tag in meta.tags:
             book.add_metadata("DC", "subject", tag)
+        if self.series is not None:
+            book.add_metadata(None, "meta", self.series.title,
+                              {"property": "belongs-to-collection", "id": "collection"})
+            book.add_metadata(None, "meta", "series", {"refines": "#collection", "property": "collection-type"})
+            book.add_metadata(None, "meta", str(self.series.current),
+                              {"refines": "#collection", "property": "group-position"})
         # Accessibility (schema.org), true of every jebon book: text content, real structure.
         has_images = bool(self.rendered.assets)
         all_alt = all(self._alt_ok(c) for c in self.rendered.chapters)

@@ -15,8 +15,9 @@ import lxml.html
 from lxml import etree
 
 from .. import __version__, color, fonts, resources
-from ..config import BookConfig
+from ..config import BookConfig, BookMeta
 from ..images import Asset
+from ..model import SeriesInfo
 from ..printing import PrintOptions
 from ..render import Chapter, RenderedVolume
 from ..typography.linebreak import Gluer
@@ -146,13 +147,15 @@ class PdfBuilder:
     """Builds one volume's print PDF: half title, title page, colophon, contents, chapters."""
 
     def __init__(self, config: BookConfig, rendered: RenderedVolume, options: PrintOptions, *,
-                 epoch: int | None = None, typography: bool = True) -> None:
+                 epoch: int | None = None, typography: bool = True, meta: BookMeta | None = None,
+                 series: SeriesInfo | None = None) -> None:
         self.config = config
-        self.meta = config.book
+        self.meta = meta or config.book
+        self.series = series
         self.rendered = rendered
         self.options = options
         self.modified = modified_time(config, rendered, epoch)
-        self.identifier = identifier_for(config)
+        self.identifier = identifier_for(self.meta, series)
         self.line_break = config.typography.line_break
         width = options.width_mm * (1 - 0.145 - 0.11)
         self.gluer = Gluer(line_em=width / (options.font_size_pt * 25.4 / 72))
@@ -261,7 +264,18 @@ class PdfBuilder:
             dl.append(_el("dd", value))
         colophon.append(dl)
         colophon.append(_el("p", "이 책에 담긴 글꼴은 SIL Open Font License 1.1에 따라 포함되었습니다.", "licence"))
-        return [half, title, colophon, self.toc()]
+        front = [half, title, colophon]
+        if self.series is not None:
+            page = lxml.html.Element("section", {"class": "series-page front"})
+            page.append(_el("h1", self.series.title))
+            page.append(_el("p", f"전 {len(self.series.volumes)}권", "series-note"))
+            ol = lxml.html.Element("ol")
+            for number, label in self.series.volumes:
+                ol.append(_el("li", label + (" (이 책)" if number == self.series.current else ""),
+                              "current" if number == self.series.current else None))
+            page.append(ol)
+            front.append(page)
+        return [*front, self.toc()]
 
     def toc(self) -> etree._Element:
         nav: etree._Element = lxml.html.Element("nav", {"class": "toc front"})
@@ -307,6 +321,8 @@ class PdfBuilder:
             f'<meta name="description" content="{html.escape(m.description or m.subtitle or m.title)}">',
             f'<meta name="keywords" content="{html.escape(", ".join(m.tags))}">',
             f'<meta name="generator" content="jebon {__version__}">',
+            *([f'<meta name="series" content="{html.escape(self.series.title)}">',
+               f'<meta name="volume" content="{self.series.current}">'] if self.series else []),
             f'<meta name="dcterms.created" content="{stamp}">',
             f'<meta name="dcterms.modified" content="{stamp}">',
         ]
@@ -351,6 +367,7 @@ class PdfBuilder:
         data = document.write_pdf(
             pdf_identifier=identifier, pdf_variant=self.options.variant, finisher=self._finish,
             pdf_tags=self.options.variant == "pdf/ua-1", output_intent="device-cmyk" if cmyk else None,
+            custom_metadata=self.series is not None,
         )
         return PdfResult(data=data, pages=len(document.pages), image_dpi=_image_dpi(document),
                          refused=gate.refused)
