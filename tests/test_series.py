@@ -41,6 +41,9 @@ def test_per_volume() -> None:
 def test_by_year_and_month(copy_book: Callable[[Path], Path]) -> None:
     book = with_series(copy_book, '[series]\nby = "year"\n')
     assert counts(book) == [(1, "2023년", 12), (2, "2024년", 12), (3, "2025년", 12), (4, "2026년", 6)]
+    built = build(book, ["epub"], book / "out", jobs=2)
+    titles = [Epub(o.path).opf.find(".//dc:title[@id='subtitle']", NS).text for o in built.outputs]
+    assert titles == ["2023년", "2024년", "2025년", "2026년"]
     (book / "book.toml").write_text((book / "book.toml").read_text(encoding="utf-8").replace('"year"', '"month"'),
                                     encoding="utf-8")
     volumes = counts(book)

@@ -16,7 +16,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from jebon import build
-from jebon.render import XHTML_NS
+from jebon.render import XHTML_NS, remove_keep_tail
 from jebon.typography.linebreak import WJ, Gluer
 from jebon.typography.punctuation import Rules, normalise_text
 
@@ -134,28 +134,18 @@ def test_pdf_text_is_the_source_text(sample_pdf: Path, sample_epub: Epub) -> Non
         chapter = sample_epub.xml(f"EPUB/ch{number:02d}.xhtml")
         for ruby in list(chapter.iter(f"{X}ruby")):  # the PDF sets the reading apart, above its Hanja
             for child in list(ruby):
-                _remove_keep_tail(child)
+                remove_keep_tail(child)
         for el in list(chapter.iter(f"{X}pre", f"{X}a")):
             # code blocks, backlinks and bare URLs are not prose (they break or extract differently)
             local = etree.QName(el).localname
             if el.get("role") == "doc-backlink" or local != "a" or (el.text or "").startswith("http"):
-                _remove_keep_tail(el)
+                remove_keep_tail(el)
         keycaps = {el.text for el in chapter.iter(f"{X}kbd") if el.text}  # drawn apart, as keys
         body = chapter.find(f".//{X}div[@class]")
         words = "".join(str(t) for t in body.itertext()).split()
         missing = [w for w in words if w not in tokens and len(w) < 14 and not re.search(r"[_/↑]", w)
                    and not any(key in w for key in keycaps)]
         assert not missing, (number, missing[:10])
-
-
-def _remove_keep_tail(el: etree._Element) -> None:
-    parent, previous = el.getparent(), el.getprevious()
-    if el.tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 def test_typography_config_errors(copy_book: Callable[[Path], Path]) -> None:

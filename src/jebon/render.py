@@ -145,13 +145,13 @@ class _ArticleRenderer:
             if el is root:
                 continue
             if not isinstance(el.tag, str):  # comments, processing instructions
-                _drop(el)
+                remove_keep_tail(el)
                 continue
             tag = el.tag.lower()
             if tag in _DANGEROUS:
                 self.warn(f"<{tag}> removed: it is not allowed in a book", f"<{tag}",
                           "remove the raw HTML from the article")
-                _drop(el)
+                remove_keep_tail(el)
                 continue
             if tag not in _ALLOWED:
                 self.warn(f"<{tag}> is not supported; its text is kept", f"<{tag}")
@@ -211,7 +211,7 @@ class _ArticleRenderer:
                 div.set("role", "doc-endnotes")
                 hr = div.find("hr")
                 if hr is not None:
-                    _drop(hr)
+                    remove_keep_tail(hr)
                 for li in div.iter("li"):
                     li.set(EPUB_TYPE, "footnote")
                 for back in div.iter("a"):
@@ -227,7 +227,7 @@ class _ArticleRenderer:
                 wrap.tail, table.tail = table.tail, None
 
 
-def _drop(el: etree._Element) -> None:
+def remove_keep_tail(el: etree._Element) -> None:
     """Remove an element but keep the text that follows it."""
     parent = el.getparent()
     if parent is None:
@@ -316,7 +316,12 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
             continue
         target = (article.path.parent / unquote(parts.path)).resolve()
         other = by_path.get(target)
-        if other is None or other.id not in volume_ids:
+        if other is not None and other.id not in volume_ids:
+            renderer.warn(f"link to {parts.path!r}, an article of another volume of the series; it becomes text",
+                          parts.path, "name the volume in the text, e.g. “제1권의 …”")
+            _unwrap(a)
+            continue
+        if other is None:
             renderer.warn(f"link to {parts.path!r}, which is not an article of this book; it becomes text",
                           parts.path, "link to an article file of the book, or to a full https:// URL")
             _unwrap(a)

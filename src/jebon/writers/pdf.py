@@ -19,7 +19,7 @@ from ..config import BookConfig, BookMeta
 from ..images import Asset
 from ..model import SeriesInfo
 from ..printing import PrintOptions
-from ..render import Chapter, RenderedVolume
+from ..render import Chapter, RenderedVolume, remove_keep_tail
 from ..typography.linebreak import Gluer
 from .epub import identifier_for, modified_time
 
@@ -431,7 +431,7 @@ def _ruby(root: etree._Element) -> None:
         annotation = "".join(str(t) for rt in ruby.iter("rt") for t in rt.itertext())
         for child in list(ruby):
             if child.tag in ("rt", "rp"):
-                _drop_keep_tail(child)
+                remove_keep_tail(child)
         base = lxml.html.Element("span", {"class": "rb"})
         base.text = ruby.text
         for child in list(ruby):
@@ -443,19 +443,6 @@ def _ruby(root: etree._Element) -> None:
         top.text = annotation
         ruby.append(top)
         ruby.append(base)
-
-
-def _drop_keep_tail(el: etree._Element) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    previous = el.getprevious()
-    if el.tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 def _el(tag: str, text: str, cls: str | None = None, **attrs: str) -> etree._Element:
