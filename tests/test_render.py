@@ -74,15 +74,27 @@ def test_output_is_well_formed_whatever_the_input(tmp_path: Path, snippet: str) 
 def test_links_between_articles(tmp_path: Path) -> None:
     volume, diag = render(tmp_path, {
         "01-a.md": "# 가\n\n[다음 글](02-b.md), [절](02-b.md#둘째), [없는 절](02-b.md#없음), "
-                   "[밖](../../etc/passwd), [웹](https://example.com), [없는 글](nope.md)\n",
+                   "[웹](https://example.com), [없는 글](nope.md)\n",
         "02-b.md": "# 나\n\n## 둘째\n\n본문\n",
     })
     hrefs = [a.get("href") for a in tree(volume).iter(f"{X}a")]
     assert hrefs == ["ch02.xhtml", "ch02.xhtml#둘째", "ch02.xhtml", "https://example.com"]
     text = "".join(tree(volume).itertext())
-    assert "밖" in text and "없는 글" in text
+    assert "없는 글" in text
     messages = " ".join(str(p) for p in diag.warnings)
     assert "01-a.md:3" in messages and "nope.md" in messages and "#없음" in messages
+
+
+@pytest.mark.parametrize("target", ["[밖](../../etc/passwd)", "[밖](/etc/passwd)", "[밖](file:///etc/passwd)",
+                                    "![밖](../../etc/hostname)", "![밖](file:///etc/hostname)",
+                                    "![밖](/etc/hostname)", "![링크](escape.png)"])
+def test_paths_leaving_the_book_are_refused(tmp_path: Path, target: str) -> None:
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "escape.png").symlink_to("/etc/hostname")
+    with pytest.raises(JebonError) as info:
+        render(tmp_path, {"a.md": f"# 제목\n\n줄 하나\n\n{target}\n"})
+    message = str(info.value)
+    assert "a.md:5:" in message and ("outside the book folder" in message or "file on this computer" in message)
 
 
 def test_footnotes_and_reference_labels_do_not_collide(tmp_path: Path) -> None:

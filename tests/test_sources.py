@@ -62,6 +62,12 @@ def test_cp949_is_named_with_the_fix(tmp_path: Path) -> None:
     assert "a.md:1" in found and "CP949" in found and "iconv" in found
 
 
+def test_encoding_option_reads_cp949(tmp_path: Path) -> None:
+    book = make(tmp_path, {"a.md": "# 제목\n\n한국어 본문".encode("cp949")}, '[articles]\nencoding = "cp949"\n')
+    (article,) = load_book(book).articles
+    assert article.title == "제목" and "한국어 본문" in article.body
+
+
 def test_utf16_is_named(tmp_path: Path) -> None:
     found = errors(make(tmp_path, {"a.md": "# 제목\n".encode("utf-16")}))
     assert "UTF-16" in found

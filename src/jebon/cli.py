@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -183,10 +184,16 @@ def new(book_dir: Annotated[Path, typer.Argument(help="Folder for the new book."
     out.print(f"next: jebon build {book_dir}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so no temporary file is left behind."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Console-script entry point; exit codes: 0 ok, 1 book errors, 2 usage."""
+    """Console-script entry point; exit codes: 0 ok, 1 book errors, 2 usage, 130 interrupted."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted")
+        err.print("interrupted: files already finished are complete, the others were not touched")
         sys.exit(130)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import tomllib
@@ -47,6 +48,8 @@ class ArticlesConfig:
     """Folder of the `*.md` articles, relative to the book folder (default `articles`)."""
     order: tuple[str, ...] | None = None
     """Explicit reading order as file names; default: file names sorted naturally."""
+    encoding: str = "utf-8"
+    """Text encoding of the articles (e.g. `cp949` for files saved by older Korean editors)."""
 
 
 @dataclass(frozen=True)
@@ -247,7 +250,7 @@ _BOOK_KEYS = {
     "publisher": "str", "date": "date", "description": "str", "identifier": "str", "isbn": "str",
     "cover": "path", "tags": "list[str]",
 }
-_ARTICLES_KEYS = {"dir": "path", "order": "list[str]"}
+_ARTICLES_KEYS = {"dir": "path", "order": "list[str]", "encoding": "str"}
 _EPUB_KEYS = {"toc_depth": "int"}
 _PDF_KEYS = {"trim": "str", "bleed": "str", "marks": "bool", "variant": "str", "bookmarks": "bool",
              "color": "str", "profile": "str", "toc_depth": "int", "font_size": "number"}
@@ -367,6 +370,12 @@ def load(book_dir: Path | str) -> BookConfig:
         check.error(key, f"article folder {dir_name!r} does not exist",
                     f"create {art_dir} with your *.md articles or set [articles] dir")
     order = check.strings(articles, "articles", "order")
+    encoding = check.string(articles, "articles", "encoding") or "utf-8"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        check.error(("articles", "encoding"), f"unknown encoding {encoding!r}", 'e.g. "utf-8" or "cp949"')
+        encoding = "utf-8"
 
     epub = check.table(data, "epub", _EPUB_KEYS)
     toc_depth = 2
@@ -396,7 +405,7 @@ def load(book_dir: Path | str) -> BookConfig:
             description=check.string(book, "book", "description"),
             identifier=identifier, isbn=isbn, cover=cover, tags=tags,
         ),
-        articles=ArticlesConfig(dir=art_dir, order=order),
+        articles=ArticlesConfig(dir=art_dir, order=order, encoding=encoding),
         epub=EpubConfig(toc_depth=toc_depth),
         pdf=pdf,
         typography=typography,

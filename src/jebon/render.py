@@ -171,6 +171,10 @@ class _ArticleRenderer:
                     else:
                         self.warn(f"style attribute removed from <{tag}>", "style=",
                                   "use a class and the book's CSS instead")
+                elif low in ("href", "src") and urlsplit(value.strip()).scheme.lower() == "file":
+                    self.diag.error(f"`{name}` {value[:60]!r} points at a file on this computer", self.article.path,
+                                    self.line(value[:20]), "use a path inside the book folder or an https:// URL")
+                    del el.attrib[name]
                 elif low in ("href", "src", "cite") and urlsplit(value.strip()).scheme.lower() in (
                         "javascript", "vbscript", "data", "file") and not (low == "src" and
                                                                             value.startswith("data:image/")):
@@ -280,7 +284,7 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics) -> RenderedVolu
     chapters: list[Chapter] = []
     for renderer, tree in zip(renderers, trees, strict=True):
         article = renderer.article
-        _resolve_links(renderer, tree, by_path, volume_ids, ids)
+        _resolve_links(renderer, tree, by_path, volume_ids, ids, book_root)
         _resolve_images(renderer, tree, book_root, assets)
         headings = tuple(
             Heading(int(h.tag[1]), str(h.get("id") or ""), _text(h))
@@ -299,7 +303,7 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics) -> RenderedVolu
 
 
 def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
-                   volume_ids: set[str], ids: dict[str, set[str]]) -> None:
+                   volume_ids: set[str], ids: dict[str, set[str]], book_root: Path) -> None:
     article = renderer.article
     for a in list(tree.iter("a")):
         href = (a.get("href") or "").strip()
@@ -310,11 +314,19 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
         parts = urlsplit(href)
         if parts.scheme.lower() in _SAFE_SCHEMES:
             continue
+        if parts.scheme.lower() == "file":
+            renderer.diag.error(f"link {href!r} points at a file on this computer", article.path,
+                                renderer.line(href), "link to an article of the book or to an https:// URL")
+            continue
         if _is_remote(href):
             renderer.warn(f"link {href!r} has an unsupported scheme; it becomes text", href)
             _unwrap(a)
             continue
         target = (article.path.parent / unquote(parts.path)).resolve()
+        if not target.is_relative_to(book_root):
+            renderer.diag.error(f"link {parts.path!r} points outside the book folder", article.path,
+                                renderer.line(parts.path), "link only to articles of the book")
+            continue
         other = by_path.get(target)
         if other is not None and other.id not in volume_ids:
             renderer.warn(f"link to {parts.path!r}, an article of another volume of the series; it becomes text",
@@ -343,6 +355,10 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
         if alt is None or not alt.strip():
             renderer.warn(f"image {src!r} has no alt text", src or "![", "write ![what the image shows](…)")
             img.set("alt", "")
+        if urlsplit(src).scheme.lower() == "file":
+            renderer.diag.error(f"image {src!r} points at a file on this computer", article.path,
+                                renderer.line(src), "copy the image into the book folder and use a relative path")
+            continue
         if not src or _is_remote(src):
             renderer.warn(f"remote image {src!r} is not fetched; its alt text is used", src or "![",
                           "download the image into the book folder")

@@ -81,22 +81,27 @@ def _order_line(path: Path) -> int | None:
     return None
 
 
-def decode(path: Path, raw: bytes, diag: Diagnostics) -> str | None:
-    """UTF-8 with or without BOM; anything else is an error that says what the file seems to be."""
+def decode(path: Path, raw: bytes, diag: Diagnostics, encoding: str = "utf-8") -> str | None:
+    """UTF-8 with or without BOM (or the book's `[articles] encoding`); anything else is an error that
+    says what the file seems to be and how to fix it."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        diag.error("the file is UTF-16, not UTF-8", path, 1, "save it as UTF-8")
+        diag.error("the file is UTF-16, not UTF-8", path, 1,
+                   'save it as UTF-8, or set [articles] encoding = "utf-16" in book.toml')
         return None
+    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(codec)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        hint = "save it as UTF-8"
-        try:
-            raw.decode("cp949")
-            hint = "it looks like CP949/EUC-KR: convert it with `iconv -f cp949 -t utf-8`"
-        except UnicodeDecodeError:
-            pass
-        diag.error("the file is not valid UTF-8", path, line, hint)
+        hint = f"save it as {encoding}"
+        if codec == "utf-8-sig":
+            try:
+                raw.decode("cp949")
+                hint = ('it looks like CP949/EUC-KR: convert it with `iconv -f cp949 -t utf-8`, '
+                        'or set [articles] encoding = "cp949" in book.toml')
+            except UnicodeDecodeError:
+                pass
+        diag.error(f"the file is not valid {encoding}", path, line, hint)
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _BAD_CHARS.search(text)
@@ -187,9 +192,9 @@ def check_meta(path: Path, text: str, meta: dict[str, Any], diag: Diagnostics) -
     return clean
 
 
-def read(path: Path, diag: Diagnostics) -> SourceFile | None:
+def read(path: Path, diag: Diagnostics, encoding: str = "utf-8") -> SourceFile | None:
     """Read one article; problems go to `diag`, and None is returned when it cannot be used."""
-    text = decode(path, path.read_bytes(), diag)
+    text = decode(path, path.read_bytes(), diag, encoding)
     if text is None:
         return None
     meta, body, body_line = split_front_matter(path, text, diag)
@@ -199,7 +204,7 @@ def read(path: Path, diag: Diagnostics) -> SourceFile | None:
 
 def collect(config: BookConfig, diag: Diagnostics) -> list[SourceFile]:
     """Every article of the book, decoded and split, in reading order; raise with all problems."""
-    files = [s for s in (read(p, diag) for p in discover(config, diag)) if s is not None]
+    files = [s for s in (read(p, diag, config.articles.encoding) for p in discover(config, diag)) if s is not None]
     diag.raise_if_errors(ArticleError)
     return files
 
