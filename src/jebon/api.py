@@ -203,7 +203,7 @@ def _output_dir(book: Book, out_dir: Path | str | None) -> Path:
 def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Path | str | None = None, *,
           strict: bool = False, progress: Progress = _noop, epoch: int | None = None,
           print_options: Mapping[str, object] | None = None, volumes: Iterable[int] | None = None,
-          jobs: int | None = None) -> BuildReport:
+          jobs: int | None = None, allow_remote: bool = False) -> BuildReport:
     """Build the book in `book_dir` into `out_dir` (default `<book_dir>/build`).
 
     `print_options` overrides book.toml's [pdf] (keys: trim, bleed, marks, variant, bookmarks,
@@ -235,11 +235,12 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     out = _output_dir(book, out_dir)
     report = BuildReport(Path(book_dir), title=book.config.book.title, articles=sum(
         len(v.articles) for v in book.volumes if v.number in chosen))
-    job = _Job(Path(book_dir), formats, out, options, epoch, strict, single=len(numbers) == 1)
+    job = _Job(Path(book_dir), formats, out, options, epoch, strict, single=len(numbers) == 1,
+               allow_remote=allow_remote)
     if strict:
         # Strict: render every chosen volume first; any warning stops the build before a file is written.
         for number in chosen:
-            _render_checked(book, book.volumes[number - 1], diag)
+            _render_checked(book, book.volumes[number - 1], diag, allow_remote)
         if diag.warnings:
             raise JebonError([Problem(p.message, p.path, p.line, p.hint, "error") for p in diag.warnings])
     # 2. Each volume is rendered and written on its own, in parallel worker processes for a series;
@@ -281,6 +282,7 @@ class _Job:
     epoch: int | None
     strict: bool
     single: bool
+    allow_remote: bool = False
 
 
 @dataclass
@@ -292,8 +294,8 @@ class _VolumeResult:
     words: int = 0
 
 
-def _render_checked(book: Book, volume: Volume, diag: Diagnostics) -> RenderedVolume:
-    rendered = render_volume(book, volume, diag)
+def _render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: bool = False) -> RenderedVolume:
+    rendered = render_volume(book, volume, diag, allow_remote=allow_remote)
     _check_glyphs(book, rendered, diag)
     return rendered
 
@@ -307,7 +309,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
         if book is None:
             book = load_book(job.book_dir, diag)
         volume = book.volumes[number - 1]
-        rendered = _render_checked(book, volume, diag)
+        rendered = _render_checked(book, volume, diag, job.allow_remote)
         meta, series = edition(book, volume)
         texts = [c.text for c in rendered.chapters]
         result.characters = sum(len(t.replace(" ", "")) for t in texts)

@@ -74,6 +74,8 @@ def build(
     = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes [default: cores].")]
     = None,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Fetch remote images (size/time-limited).")]
+    = False,
 ) -> None:
     """Build the book's EPUB and/or print PDF (every volume of a series)."""
     from .api import build as run_build
@@ -91,7 +93,7 @@ def build(
 
         try:
             report = run_build(book_dir, formats, out_dir, strict=strict, progress=progress,
-                               print_options=print_options, volumes=volume, jobs=jobs)
+                               print_options=print_options, volumes=volume, jobs=jobs, allow_remote=allow_remote)
         except JebonError as exc:
             bar.stop()
             if as_json:

@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -114,9 +115,11 @@ def _bundled_fonts_first(root: etree._Element) -> None:
                                    style))
 
 
-def make_asset(path: Path) -> tuple[Asset, list[str]]:
-    """Read a local image into an Asset named by its content; raise ImageError if unusable."""
-    data = path.read_bytes()
+def make_asset(path: Path, data: bytes | None = None) -> tuple[Asset, list[str]]:
+    """An image (read from `path`, or given as `data` named after `path`) as an Asset named by its
+    content; raise ImageError if unusable."""
+    if data is None:
+        data = path.read_bytes()
     media_type = sniff(data)
     if media_type is None:
         raise ImageError("not a PNG, JPEG, GIF, WebP or SVG image (type detected from the file's bytes)")
@@ -127,3 +130,30 @@ def make_asset(path: Path) -> tuple[Asset, list[str]]:
     stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:40] or "image"
     name = f"images/{stem}-{digest}.{EXTENSIONS[media_type]}"
     return Asset(name=name, media_type=media_type, data=data, source=path), removed
+
+
+MAX_REMOTE_BYTES = 20 * 1024 * 1024
+REMOTE_TIMEOUT = 10.0
+
+
+def fetch_remote(url: str) -> bytes:
+    """Download a remote image (only with --allow-remote): http(s) only, at most MAX_REMOTE_BYTES,
+    REMOTE_TIMEOUT seconds for the connection and each read. Raise ImageError otherwise."""
+    import urllib.request
+
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise ImageError("only http and https images can be fetched")
+    request = urllib.request.Request(url, headers={"User-Agent": "jebon"})
+    try:
+        with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT) as response:
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > MAX_REMOTE_BYTES:
+                raise ImageError(f"larger than {MAX_REMOTE_BYTES // (1024 * 1024)} MB")
+            data: bytes = response.read(MAX_REMOTE_BYTES + 1)
+    except ImageError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise ImageError(f"could not be fetched: {exc}") from None
+    if len(data) > MAX_REMOTE_BYTES:
+        raise ImageError(f"larger than {MAX_REMOTE_BYTES // (1024 * 1024)} MB")
+    return data

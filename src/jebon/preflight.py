@@ -90,9 +90,10 @@ def check_pdf(data: bytes, options: PrintOptions, path: Path, diag: Diagnostics,
         diag.error(f"preflight: {pages} pages is not a multiple of {options.signature}", path,
                    hint="printers need whole sheets")
     info: Any = reader.metadata or {}
-    for key in ("/Title", "/Author"):
-        if not info.get(key):
-            diag.error(f"preflight: PDF metadata {key[1:]} is missing", path)
+    if not info.get("/Title"):
+        diag.error("preflight: PDF metadata Title is missing", path)
+    if not info.get("/Author"):
+        diag.warn("preflight: PDF metadata Author is missing", path, hint="set author in book.toml [book]")
     root: Any = reader.trailer["/Root"].get_object()
     if not root.get("/Lang"):
         diag.error("preflight: the PDF does not declare its language", path)

@@ -14,7 +14,7 @@ from markdown.extensions.toc import slugify_unicode
 
 from .config import TypographyConfig
 from .errors import Diagnostics, RenderError
-from .images import Asset, ImageError, make_asset
+from .images import Asset, ImageError, fetch_remote, make_asset
 from .model import Article, Book, Volume
 from .typography.punctuation import Rules, normalise_tree
 from .typography.ruby import RubyExtension
@@ -271,8 +271,9 @@ def _to_xhtml(el: etree._Element) -> etree._Element:
     return new
 
 
-def render_volume(book: Book, volume: Volume, diag: Diagnostics) -> RenderedVolume:
-    """Render every article of a volume; raise RenderError with every problem found."""
+def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote: bool = False) -> RenderedVolume:
+    """Render every article of a volume; raise RenderError with every problem found. Remote images
+    are fetched only with `allow_remote` (size- and time-limited); otherwise no request is made."""
     book_root = book.config.root.resolve()
     by_path = {a.path.resolve(): a for a in book.articles}
     volume_ids = {a.id for a in volume.articles}
@@ -285,7 +286,7 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics) -> RenderedVolu
     for renderer, tree in zip(renderers, trees, strict=True):
         article = renderer.article
         _resolve_links(renderer, tree, by_path, volume_ids, ids, book_root)
-        _resolve_images(renderer, tree, book_root, assets)
+        _resolve_images(renderer, tree, book_root, assets, allow_remote)
         headings = tuple(
             Heading(int(h.tag[1]), str(h.get("id") or ""), _text(h))
             for h in tree.iter("h2", "h3") if h.get("id")
@@ -347,7 +348,7 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
 
 
 def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root: Path,
-                    assets: dict[str, Asset]) -> None:
+                    assets: dict[str, Asset], allow_remote: bool) -> None:
     article = renderer.article
     for img in list(tree.iter("img")):
         src = (img.get("src") or "").strip()
@@ -359,9 +360,19 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
             renderer.diag.error(f"image {src!r} points at a file on this computer", article.path,
                                 renderer.line(src), "copy the image into the book folder and use a relative path")
             continue
+        if src and allow_remote and urlsplit(src).scheme.lower() in ("http", "https"):
+            try:
+                asset, removed = make_asset(Path(urlsplit(src).path).with_suffix("") or Path("remote"),
+                                            fetch_remote(src))
+            except ImageError as exc:
+                renderer.warn(f"remote image {src!r}: {exc}; its alt text is used", src)
+                _replace_by_text(img, img.get("alt") or "")
+                continue
+            _add_asset(renderer, img, asset, removed, src, assets)
+            continue
         if not src or _is_remote(src):
             renderer.warn(f"remote image {src!r} is not fetched; its alt text is used", src or "![",
-                          "download the image into the book folder")
+                          "download the image into the book folder, or build with --allow-remote")
             _replace_by_text(img, img.get("alt") or "")
             continue
         path = (article.path.parent / unquote(urlsplit(src).path)).resolve()
@@ -378,11 +389,16 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
         except ImageError as exc:
             renderer.diag.error(f"image {src!r}: {exc}", article.path, renderer.line(src))
             continue
-        for what in removed:
-            renderer.warn(f"{what} removed from SVG {src!r}", src)
-        assets.setdefault(asset.name, asset)
-        renderer.assets.append(asset)
-        img.set("src", asset.name)
+        _add_asset(renderer, img, asset, removed, src, assets)
+
+
+def _add_asset(renderer: _ArticleRenderer, img: etree._Element, asset: Asset, removed: list[str], src: str,
+               assets: dict[str, Asset]) -> None:
+    for what in removed:
+        renderer.warn(f"{what} removed from SVG {src!r}", src)
+    assets.setdefault(asset.name, asset)
+    renderer.assets.append(asset)
+    img.set("src", asset.name)
 
 
 def _replace_by_text(el: etree._Element, text: str) -> None:
