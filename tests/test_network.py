@@ -18,7 +18,7 @@ from jebon import build, images
 class _Handler(BaseHTTPRequestHandler):
     requests: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).requests.append(self.path)
         if self.path.startswith("/big"):
             body = b"\x89PNG\r\n\x1a\n" + b"\0" * 4096
