@@ -99,14 +99,25 @@ def series_build(build_dir: Path) -> dict[str, Path]:
     return {output.path.name: output.path for output in report.outputs}
 
 
+SAFE_BOOKS = ["bad-hostile-html", "bad-control-chars", "bad-markdown-chokers", "bad-line-endings"]
+
+
 @pytest.fixture(scope="session")
-def epubcheck_results(sample_epub: Epub, features_epub: Epub, series_build: dict[str, Path]
-                      ) -> dict[str, dict[str, object]]:
+def safe_books(build_dir: Path) -> dict[str, Path]:
+    """Hostile books that jebon makes safe: each is built once and checked by epubcheck."""
+    return {case: build(ROOT / "tests" / "books" / case, ["epub"], build_dir / case).outputs[0].path
+            for case in SAFE_BOOKS}
+
+
+@pytest.fixture(scope="session")
+def epubcheck_results(sample_epub: Epub, features_epub: Epub, series_build: dict[str, Path],
+                      safe_books: dict[str, Path]) -> dict[str, dict[str, object]]:
     """epubcheck (a JVM start each, ~10 s) on every built sample, once, in parallel."""
     if shutil.which("java") is None:
         pytest.fail("java is not installed: .ci/run installs default-jre-headless")
     epubs = {"sample": sample_epub.path, "features": features_epub.path}
     epubs |= {name: path for name, path in series_build.items() if name.endswith(".epub")}
+    epubs |= safe_books
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = dict(zip(epubs, pool.map(epubcheck_json, epubs.values()), strict=True))
     return results

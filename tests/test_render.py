@@ -122,7 +122,13 @@ def test_headings_demoted_below_the_title(tmp_path: Path) -> None:
 
 
 def test_image_type_from_bytes_and_figure(tmp_path: Path) -> None:
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(buffer, format="PNG")
+    png = buffer.getvalue()
     volume, diag = render(tmp_path, {"a.md": "# 제목\n\n![점](img/dot.jpg \"설명\")\n\n![](img/dot.jpg)\n"},
                           {"articles/img/dot.jpg": png})
     (asset,) = volume.assets
@@ -130,6 +136,44 @@ def test_image_type_from_bytes_and_figure(tmp_path: Path) -> None:
     figure = tree(volume).find(f".//{X}figure")
     assert figure.find(f"{X}figcaption").text == "설명"
     assert any("no alt text" in str(p) for p in diag.warnings)
+
+
+def test_unreadable_and_oversized_images_are_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from PIL import Image
+
+    from jebon import images
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(buffer, format="PNG")
+    monkeypatch.setattr(images, "MAX_PIXELS", 1000)
+    with pytest.raises(JebonError) as info:
+        render(tmp_path, {"a.md": "# 제목\n\n![큰](big.png)\n\n![깨진](broken.png)\n"},
+               {"articles/big.png": buffer.getvalue(), "articles/broken.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 20})
+    message = str(info.value)
+    assert "a.md:3:" in message and "40×30 pixels is too large" in message
+    assert "a.md:5:" in message and "cannot be read" in message
+
+
+def test_epub_scales_huge_images_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from jebon import build
+    from jebon.writers import epub
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 100, 50)).save(buffer, format="PNG")
+    monkeypatch.setattr(epub, "EPUB_MAX_PIXELS", 30_000)
+    render(tmp_path, {"a.md": "# 제목\n\n![그림](big.png)\n"}, {"articles/big.png": buffer.getvalue()})
+    path = build(tmp_path, ["epub"], tmp_path / "out").outputs[0].path
+    with zipfile.ZipFile(path) as book:
+        (name,) = [n for n in book.namelist() if "/big-" in n]
+        width, height = Image.open(io.BytesIO(book.read(name))).size
+    assert width * height <= 30_000 and abs(width / height - 4 / 3) < 0.02
 
 
 def test_missing_and_remote_images(tmp_path: Path) -> None:

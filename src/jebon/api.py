@@ -193,6 +193,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def _output_dir(book: Book, out_dir: Path | str | None) -> Path:
     out = Path(out_dir) if out_dir is not None else book.config.root / "build"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder; give a folder for the outputs")
     articles = book.config.articles.dir.resolve()
     if out.resolve() == articles or out.resolve().is_relative_to(articles):
         raise JebonError(f"output folder {out} is inside the article folder {articles}; "

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .errors import JebonError, Problem, UsageError
@@ -36,7 +37,8 @@ def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         style = "red" if problem.severity == "error" else "yellow"
         label = "error" if problem.severity == "error" else "warning"
-        err.print(f"[{style}]{label}[/{style}]: {problem}", markup=True, highlight=False, soft_wrap=True)
+        # Text, not markup: messages quote [book], [[volumes]] and other brackets literally.
+        err.print(Text.assemble((label, style), f": {problem}"), highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:

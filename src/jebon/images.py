@@ -126,10 +126,28 @@ def make_asset(path: Path, data: bytes | None = None) -> tuple[Asset, list[str]]
     removed: list[str] = []
     if media_type == "image/svg+xml":
         data, removed = clean_svg(data)
+    else:
+        _check_pixels(data)
     digest = hashlib.sha256(data).hexdigest()[:10]
     stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:40] or "image"
     name = f"images/{stem}-{digest}.{EXTENSIONS[media_type]}"
     return Asset(name=name, media_type=media_type, data=data, source=path), removed
+
+
+MAX_PIXELS = 120_000_000
+"""Images above this are refused: decoding them would take gigabytes of memory."""
+
+
+def _check_pixels(data: bytes) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"the image cannot be read: {exc}") from None
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{width}×{height} pixels is too large (the limit is {MAX_PIXELS // 1_000_000} megapixels)")
 
 
 MAX_REMOTE_BYTES = 20 * 1024 * 1024

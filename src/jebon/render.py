@@ -175,6 +175,8 @@ class _ArticleRenderer:
                     self.diag.error(f"`{name}` {value[:60]!r} points at a file on this computer", self.article.path,
                                     self.line(value[:20]), "use a path inside the book folder or an https:// URL")
                     del el.attrib[name]
+                    if tag == "img":
+                        el.set("src", "#refused")
                 elif low in ("href", "src", "cite") and urlsplit(value.strip()).scheme.lower() in (
                         "javascript", "vbscript", "data", "file") and not (low == "src" and
                                                                             value.startswith("data:image/")):
@@ -216,8 +218,19 @@ class _ArticleRenderer:
                 hr = div.find("hr")
                 if hr is not None:
                     remove_keep_tail(hr)
-                for li in div.iter("li"):
+                ids = {el.get("id") for el in root.iter() if el.get("id")}
+                for li in list(div.iter("li")):
+                    backs = [a for a in li.iter("a") if "footnote-backref" in (a.get("class") or "")]
+                    if backs and (backs[0].get("href") or "#")[1:] not in ids:
+                        label = (li.get("id") or "").removeprefix("fn-")
+                        self.warn(f"footnote [^{label}] is defined but never referenced; it is left out",
+                                  f"[^{label}]:", "refer to it in the text or delete the definition")
+                        remove_keep_tail(li)
+                        continue
                     li.set(EPUB_TYPE, "footnote")
+                if div.find(".//li") is None:
+                    remove_keep_tail(div)
+                    break
                 for back in div.iter("a"):
                     if "footnote-backref" in (back.get("class") or ""):
                         back.set("role", "doc-backlink")
@@ -309,8 +322,9 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
     for a in list(tree.iter("a")):
         href = (a.get("href") or "").strip()
         if not href or href.startswith("#"):
-            if href[1:] and href[1:] not in ids[article.id]:
-                renderer.warn(f"link to #{href[1:]}, which is not an id in this article", href)
+            if href[1:] and unquote(href[1:]) not in ids[article.id]:
+                renderer.warn(f"link to #{href[1:]}, which is not an id in this article; it becomes text", href)
+                _unwrap(a)
             continue
         parts = urlsplit(href)
         if parts.scheme.lower() in _SAFE_SCHEMES:
@@ -352,6 +366,9 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
     article = renderer.article
     for img in list(tree.iter("img")):
         src = (img.get("src") or "").strip()
+        if src == "#refused":  # a file:// image, already reported as an error
+            _replace_by_text(img, img.get("alt") or "")
+            continue
         alt = img.get("alt")
         if alt is None or not alt.strip():
             renderer.warn(f"image {src!r} has no alt text", src or "![", "write ![what the image shows](…)")

@@ -104,10 +104,12 @@ def decode(path: Path, raw: bytes, diag: Diagnostics, encoding: str = "utf-8") -
         diag.error(f"the file is not valid {encoding}", path, line, hint)
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _BAD_CHARS.search(text)
+    bad = list(_BAD_CHARS.finditer(text))
     if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        diag.warn(f"control or invalid character U+{ord(bad.group()):04X} removed", path, line)
+        line = text.count("\n", 0, bad[0].start()) + 1
+        kinds = ", ".join(sorted({f"U+{ord(m.group()):04X}" for m in bad}))
+        diag.warn(f"{len(bad)} control or invalid character(s) removed ({kinds})", path, line,
+                  "they are invisible and not allowed in an EPUB")
         text = _BAD_CHARS.sub("", text)
     return text
 

@@ -21,6 +21,8 @@ from ..render import Chapter, RenderedVolume
 from .xhtml import E, document, fragment
 
 MIMETYPE = b"application/epub+zip"
+EPUB_MAX_PIXELS = 4_000_000
+"""Larger raster images are scaled down in the EPUB (4 megapixels, as the big stores advise)."""
 DOC = "application/xhtml+xml"
 
 
@@ -277,7 +279,7 @@ class EpubBuilder:
         book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
         for index, asset in enumerate(self.rendered.assets, 1):
             book.add_item(epub.EpubItem(uid=f"img{index:03d}", file_name=asset.name,
-                                        media_type=asset.media_type, content=asset.data))
+                                        media_type=asset.media_type, content=fit_for_screen(asset)))
         font_bytes = 0
         for face, data in self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)]):
             font_bytes += len(data)
@@ -367,6 +369,27 @@ class EpubBuilder:
             chars = text if face.weight == 400 else heavy | set("0123456789")
             result.append((face, fonts.subset(face, chars)))
         return result
+
+
+def fit_for_screen(asset: Asset) -> bytes:
+    """Raster images above EPUB_MAX_PIXELS are scaled down for the EPUB (readers and stores reject or
+    choke on huge images; the PDF keeps the full resolution for print)."""
+    if asset.media_type not in ("image/png", "image/jpeg"):
+        return asset.data
+    from PIL import Image
+
+    image: Image.Image = Image.open(io.BytesIO(asset.data))
+    width, height = image.size
+    if width * height <= EPUB_MAX_PIXELS:
+        return asset.data
+    scale = (EPUB_MAX_PIXELS / (width * height)) ** 0.5
+    image = image.resize((max(1, int(width * scale)), max(1, int(height * scale))), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if asset.media_type == "image/jpeg":
+        image.convert("RGB").save(out, format="JPEG", quality=90, optimize=True)
+    else:
+        image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
