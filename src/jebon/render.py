@@ -47,6 +47,8 @@ _ATTRS = {
 }
 _ALIGN = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")
 _SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+NESTING = ("blockquote", "ul", "ol", "dl", "div", "section", "aside", "details")
+MAX_NESTING = 12
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class _ArticleRenderer:
         html = _markdown(self.typography.ruby).convert(self.article.body)
         root: etree._Element = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
         self.sanitize(root)
+        self.flatten(root)
         self.restructure(root)
         self.typeset(root)
         return root
@@ -184,6 +187,31 @@ class _ArticleRenderer:
                     del el.attrib[name]
                 elif low not in allowed and not low.startswith(("data-", "aria-")):
                     del el.attrib[name]
+
+    def flatten(self, root: etree._Element) -> None:
+        """Quotes and lists nested deeper than MAX_NESTING levels become flat paragraphs (no book needs
+        more, and the PDF layout engine recurses once per level). Their text is kept."""
+        flattened = 0
+        while True:
+            deep = next((el for el in root.iter(*NESTING) if el.get("class") != "flattened"
+                         and sum(1 for _ in el.iterancestors(*NESTING)) >= MAX_NESTING), None)
+            if deep is None:
+                break
+            flat = etree.Element("div", {"class": "flattened"})
+            for item in deep.iter("li", "p", "dd", "dt"):
+                text = " ".join(_own_text(item).split())
+                if text:
+                    paragraph = etree.SubElement(flat, "p")
+                    paragraph.text = text
+                    paragraph.tail = "\n"
+            flat.tail = deep.tail
+            parent = deep.getparent()
+            assert parent is not None
+            parent.replace(deep, flat)
+            flattened += 1
+        if flattened:
+            self.warn(f"quotes or lists nested deeper than {MAX_NESTING} levels were flattened", ">" * MAX_NESTING,
+                      "nest less deeply")
 
     def restructure(self, root: etree._Element) -> None:
         # Headings: the article title is the chapter's h1, so a `#` in the body moves down a level.
@@ -262,6 +290,16 @@ def remove_keep_tail(el: etree._Element) -> None:
 def _unwrap(el: etree._Element) -> None:
     """Replace an element by its contents (text and children stay where they were)."""
     el.drop_tag()  # type: ignore[attr-defined]  # lxml.html elements have drop_tag
+
+
+def _own_text(el: etree._Element) -> str:
+    """The text of an element without that of the quotes and lists nested in it."""
+    parts = [el.text or ""]
+    for child in el:
+        if child.tag not in NESTING and isinstance(child.tag, str):
+            parts.append("".join(str(t) for t in child.itertext()))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _text(el: etree._Element) -> str:
