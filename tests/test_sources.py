@@ -108,3 +108,11 @@ def test_missing_title_and_empty_article(tmp_path: Path) -> None:
 
 def test_no_articles(tmp_path: Path) -> None:
     assert "no articles" in errors(make(tmp_path, {}))
+
+
+def test_problems_of_every_article_are_listed_together(tmp_path: Path) -> None:
+    found = errors(make(tmp_path, {"a.md": "# 제목만\n", "b.md": "---\ntitle: [x]\n---\n본문\n",
+                                   "c.md": "# 글\n\n".encode("utf-16")}))
+    assert "a.md:1: the article has no text" in found
+    assert "b.md:2: front matter `title` must be text" in found and "b.md:1: the article has no title" not in found
+    assert "c.md:1: the file is UTF-16" in found

@@ -120,6 +120,8 @@ _KNOWN = {"title", "subtitle", "date", "author", "tags"}
 
 
 def make_article(index: int, source: SourceFile, diag: Diagnostics) -> Article | None:
+    if source.broken:
+        return None
     meta = source.meta
     body, body_line = source.body, source.body_line
     title = meta.get("title")
@@ -146,7 +148,7 @@ def assemble(config: BookConfig, sources: list[SourceFile], diag: Diagnostics) -
     """Turn ordered sources into a Book. The reading order decided here is the order of the EPUB
     spine, nav, NCX, the PDF and its outline: nobody re-sorts after this."""
     articles = [a for a in (make_article(i, s, diag) for i, s in enumerate(sources, 1)) if a]
-    diag.raise_if_errors(ArticleError)
+    diag.raise_if_errors(ArticleError)  # every problem of every article (reading, front matter, text)
     volumes = cut(config, articles, diag)
     diag.raise_if_errors(ArticleError)
     return Book(config=config, volumes=tuple(volumes))

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .config import BookConfig, parse_date
-from .errors import ArticleError, Diagnostics
+from .errors import Diagnostics
 
 # Characters XML 1.0 forbids, plus lone surrogates and non-characters.
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
@@ -28,6 +28,8 @@ class SourceFile:
     """1-based line number in the file where `body` starts."""
     text: str = field(repr=False, default="")
     """The whole decoded file (for locating things by line)."""
+    broken: bool = False
+    """Its front matter had errors (already reported): it is not checked further."""
 
     def line_of(self, needle: str, start: int = 0) -> int | None:
         """The file line of the first occurrence of `needle` in the body (case-insensitive)."""
@@ -199,16 +201,17 @@ def read(path: Path, diag: Diagnostics, encoding: str = "utf-8") -> SourceFile |
     text = decode(path, path.read_bytes(), diag, encoding)
     if text is None:
         return None
+    errors = len(diag.errors)
     meta, body, body_line = split_front_matter(path, text, diag)
     meta = check_meta(path, text, meta, diag)
-    return SourceFile(path=path, meta=meta, body=body, body_line=body_line, text=text)
+    return SourceFile(path=path, meta=meta, body=body, body_line=body_line, text=text,
+                      broken=len(diag.errors) > errors)
 
 
 def collect(config: BookConfig, diag: Diagnostics) -> list[SourceFile]:
-    """Every article of the book, decoded and split, in reading order; raise with all problems."""
-    files = [s for s in (read(p, diag, config.articles.encoding) for p in discover(config, diag)) if s is not None]
-    diag.raise_if_errors(ArticleError)
-    return files
+    """Every readable article of the book, decoded and split, in reading order. Problems go to
+    `diag`; the caller raises once the articles themselves have been checked too."""
+    return [s for s in (read(p, diag, config.articles.encoding) for p in discover(config, diag)) if s is not None]
 
 
 def date_of(meta: dict[str, Any]) -> dt.date | None:
