@@ -193,3 +193,15 @@ def test_generated_files_only(tmp_path: Path, copy_book: Callable[[Path], Path])
     build(FEATURES, ["epub"], out)
     assert [p.name for p in out.iterdir()] == ["features.epub"]
     shutil.rmtree(out)
+
+
+def test_accessibility_metadata_does_not_claim_missing_alt_text(copy_book: Callable[[Path], Path],
+                                                                 tmp_path: Path) -> None:
+    book = copy_book(FEATURES)
+    path = book / "articles" / "c-third.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n![](../articles/img/dot.jpg)\n", encoding="utf-8")
+    epub = Epub(build(book, ["epub"], tmp_path / "out").outputs[0].path)
+    features = [m.text for m in epub.opf.iterfind(".//opf:meta[@property='schema:accessibilityFeature']", NS)]
+    assert "alternativeText" not in features
+    summary = epub.opf.find(".//opf:meta[@property='schema:accessibilitySummary']", NS).text
+    assert "일부 그림에는 대체 텍스트가 없습니다" in summary

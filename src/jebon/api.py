@@ -321,7 +321,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
             path = job.out / f"{stem}.{fmt}"
             pages = None
             if fmt == "epub":
-                data = EpubBuilder(book.config, rendered, epoch=job.epoch, meta=meta, series=series).build().data
+                data = EpubBuilder(book.config, rendered, epoch=job.epoch, meta=meta, series=series).build()
             else:
                 assert job.options is not None
                 pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta, series=series).build()

@@ -24,7 +24,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 err = Console(stderr=True)
 out = Console()
 
-EXIT_OK, EXIT_BOOK, EXIT_USAGE = 0, 1, 2
+EXIT_BOOK, EXIT_USAGE = 1, 2
 
 
 class Format(StrEnum):

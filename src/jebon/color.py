@@ -12,7 +12,6 @@ from PIL import Image, ImageCms, ImageColor
 from .resources import data_dir
 
 PROFILE_NAME = "icc/GRACoL-TR006-TAC240.icc"
-PROFILE_DESCRIPTION = "CGATS TR 006"
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 _RGB = re.compile(r"rgba?\(\s*(\d+)\s*[, ]\s*(\d+)\s*[, ]\s*(\d+)\s*(?:[,/]\s*[\d.]+%?\s*)?\)")

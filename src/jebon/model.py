@@ -67,9 +67,6 @@ class Book:
     config: BookConfig
     volumes: tuple[Volume, ...]
 
-    @property
-    def is_series(self) -> bool:
-        return self.config.series is not None
 
     @property
     def articles(self) -> tuple[Article, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .config import PdfConfig
 from .errors import Problem, UsageError
@@ -116,8 +116,6 @@ class PrintOptions:
     def min_dpi(self) -> int:
         return PROFILES[self.profile].min_dpi if self.profile else 150
 
-    def with_overrides(self, **changes: object) -> PrintOptions:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
 
 def resolve(pdf: PdfConfig, epub_toc_depth: int, **cli: object) -> PrintOptions:

@@ -65,7 +65,8 @@ class Chapter:
     article: Article
     html: str
     headings: tuple[Heading, ...]
-    assets: tuple[Asset, ...]
+    missing_alt: int
+    """Images without alt text (the EPUB's accessibility metadata must not claim it then)."""
     text: str
     """Plain text of the article body, for statistics and glyph coverage."""
 
@@ -103,7 +104,7 @@ class _ArticleRenderer:
         self.article = article
         self.diag = diag
         self.typography = typography
-        self.assets: list[Asset] = []
+        self.missing_alt = 0
         self._searched: dict[str, int] = {}
 
     # -- locating source lines for messages --------------------------------------------------
@@ -347,7 +348,7 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
             article=article,
             html=etree.tostring(section, encoding="unicode"),
             headings=headings,
-            assets=tuple(renderer.assets),
+            missing_alt=renderer.missing_alt,
             text=_text(tree),
         ))
     diag.raise_if_errors(RenderError)
@@ -411,6 +412,7 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
         if alt is None or not alt.strip():
             renderer.warn(f"image {src!r} has no alt text", src or "![", "write ![what the image shows](…)")
             img.set("alt", "")
+            renderer.missing_alt += 1
         if urlsplit(src).scheme.lower() == "file":
             renderer.diag.error(f"image {src!r} points at a file on this computer", article.path,
                                 renderer.line(src), "copy the image into the book folder and use a relative path")
@@ -452,7 +454,6 @@ def _add_asset(renderer: _ArticleRenderer, img: etree._Element, asset: Asset, re
     for what in removed:
         renderer.warn(f"{what} removed from SVG {src!r}", src)
     assets.setdefault(asset.name, asset)
-    renderer.assets.append(asset)
     img.set("src", asset.name)
 
 

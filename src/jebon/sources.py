@@ -31,12 +31,6 @@ class SourceFile:
     broken: bool = False
     """Its front matter had errors (already reported): it is not checked further."""
 
-    def line_of(self, needle: str, start: int = 0) -> int | None:
-        """The file line of the first occurrence of `needle` in the body (case-insensitive)."""
-        pos = self.body.lower().find(needle.lower(), start)
-        if pos < 0:
-            return None
-        return self.body_line + self.body.count("\n", 0, pos)
 
 
 def natural_key(name: str) -> list[object]:

@@ -47,7 +47,6 @@ class Gluer:
 
     def __init__(self, line_em: float) -> None:
         self.line_em = line_em
-        self.glued = 0
 
     def apply(self, root: etree._Element, mode: str) -> None:
         if mode not in MODES:
@@ -109,7 +108,6 @@ class Gluer:
             if found is not None:
                 segment, local = found
                 positions.setdefault((id(segment.node), segment.attr), []).append(local)
-                self.glued += 1
         for segment in flow.segments:
             local_cuts = positions.pop((id(segment.node), segment.attr), None)
             if not local_cuts:

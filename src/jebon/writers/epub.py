@@ -7,7 +7,6 @@ import io
 import re
 import uuid
 import zipfile
-from dataclasses import dataclass
 from typing import Any
 
 from ebooklib import epub
@@ -24,13 +23,6 @@ MIMETYPE = b"application/epub+zip"
 EPUB_MAX_PIXELS = 4_000_000
 """Larger raster images are scaled down in the EPUB (4 megapixels, as the big stores advise)."""
 DOC = "application/xhtml+xml"
-
-
-@dataclass(frozen=True)
-class EpubResult:
-    data: bytes
-    identifier: str
-    font_bytes: int
 
 
 def identifier_for(meta: BookMeta, series: SeriesInfo | None = None) -> str:
@@ -93,7 +85,6 @@ class EpubBuilder:
         self.rendered = rendered
         self.identifier = identifier_for(self.meta, series)
         self.modified = modified_time(config, rendered, epoch)
-        self.documents: list[tuple[str, str, bytes]] = []  # (id, file name, content) in spine order
 
     # -- front and back matter -------------------------------------------------------------
     def cover_asset(self) -> Asset:
@@ -240,7 +231,8 @@ class EpubBuilder:
         return etree.tostring(root, encoding="utf-8", xml_declaration=True)
 
     # -- package --------------------------------------------------------------------------
-    def build(self) -> EpubResult:
+    def build(self) -> bytes:
+        """The EPUB file's bytes."""
         book = epub.EpubBook()
         self._metadata(book)
         cover = self.cover_asset()
@@ -280,9 +272,7 @@ class EpubBuilder:
         for index, asset in enumerate(self.rendered.assets, 1):
             book.add_item(epub.EpubItem(uid=f"img{index:03d}", file_name=asset.name,
                                         media_type=asset.media_type, content=fit_for_screen(asset)))
-        font_bytes = 0
         for face, data in self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)]):
-            font_bytes += len(data)
             book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.otf",
                                         media_type="font/otf", content=data))
 
@@ -294,7 +284,7 @@ class EpubBuilder:
                           "raise_exceptions": True, "ignore_ncx": False})
         writer.process()
         writer.write()
-        return EpubResult(_deterministic_zip(raw.getvalue(), self.modified), self.identifier, font_bytes)
+        return _deterministic_zip(raw.getvalue(), self.modified)
 
     def _metadata(self, book: epub.EpubBook) -> None:
         meta = self.meta
@@ -328,7 +318,7 @@ class EpubBuilder:
                               {"refines": "#collection", "property": "group-position"})
         # Accessibility (schema.org), true of every jebon book: text content, real structure.
         has_images = bool(self.rendered.assets)
-        all_alt = all(self._alt_ok(c) for c in self.rendered.chapters)
+        all_alt = not any(c.missing_alt for c in self.rendered.chapters)
         modes = ["textual"] + (["visual"] if has_images else [])
         for mode in modes:
             book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
@@ -345,10 +335,6 @@ class EpubBuilder:
         if has_images:
             summary += " 그림에는 대체 텍스트가 있습니다." if all_alt else " 일부 그림에는 대체 텍스트가 없습니다."
         book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
-
-    @staticmethod
-    def _alt_ok(chapter: Chapter) -> bool:
-        return 'alt=""' not in chapter.html
 
     def _fonts(self, docs: list[tuple[str, str, bytes]]) -> list[tuple[fonts.Face, bytes]]:
         """Each face subset to the characters of the documents that can use it."""

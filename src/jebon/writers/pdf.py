@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
-import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +23,7 @@ from .epub import identifier_for, modified_time
 
 BASE = "file:///jebon-book/"
 DOT_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#000"/></svg>'
-PX_PER_MM = 96 / 25.4
 
-log = logging.getLogger("jebon.pdf")
 
 
 @dataclass
@@ -476,6 +472,3 @@ def _image_dpi(document: Any) -> list[tuple[str, float]]:
             stack.extend(getattr(box, "children", []))
     return found
 
-
-def pdf_date(when: dt.datetime) -> str:
-    return when.strftime("D:%Y%m%d%H%M%SZ")
