@@ -25,7 +25,7 @@ from jebon.api import load_book
 from jebon.errors import Diagnostics
 from jebon.printing import resolve
 from jebon.render import XHTML_NS, render_volume
-from jebon.typography.linebreak import URL_BREAKS
+from jebon.typography.linebreak import LINE_FILL, URL_BREAKS
 from jebon.typography.rules import CLOSING, OPENING, width_em
 
 
@@ -67,7 +67,7 @@ def check(pdf: Path, book_dir: Path) -> Report:
     flow = "\n".join(flows)
     code_text = re.sub(r"\s+", "", "".join(code))
     options = resolve(book.config.pdf, book.config.epub.toc_depth)
-    line_em = options.width_mm * (1 - 0.145 - 0.11) / (options.font_size_pt * 25.4 / 72)
+    line_em = options.line_em
     report = Report()
     started = False
     for page in pdf_pages(pdf):
@@ -86,7 +86,7 @@ def check(pdf: Path, book_dir: Path) -> Report:
             if f"{tail} {head}" in flow or f"{tail}\n{head}" in flow or tail + head not in flow:
                 continue  # the source has a space (or a line) here, or the lines are not neighbours there
             whole = next((word for word in words if tail + head in word), tail + head)
-            if width_em(whole) > line_em * 0.92 or (tail[-1] in URL_BREAKS and any(c.isascii() for c in whole)):
+            if width_em(whole) > line_em * LINE_FILL or (tail[-1] in URL_BREAKS and any(c.isascii() for c in whole)):
                 report.long_word.append(f"{tail} | {head}")
                 continued.add(index + 1)
             else:

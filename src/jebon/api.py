@@ -110,8 +110,7 @@ def _prepare(book_dir: Path | str, progress: Progress, diag: Diagnostics) -> tup
     rendered = []
     for volume in book.volumes:
         progress("render", 0, len(volume.articles))
-        rendered.append(render_volume(book, volume, diag))
-        _check_glyphs(book, rendered[-1], diag)
+        rendered.append(_render_checked(book, volume, diag))
         progress("render", len(volume.articles), len(volume.articles))
     return book, rendered
 
@@ -119,9 +118,8 @@ def _prepare(book_dir: Path | str, progress: Progress, diag: Diagnostics) -> tup
 def _statistics(report: BuildReport, book: Book, rendered: list[RenderedVolume]) -> None:
     report.title = book.config.book.title
     report.articles = len(book.articles)
-    texts = [c.text for r in rendered for c in r.chapters]
-    report.characters = sum(len(t.replace(" ", "")) for t in texts)
-    report.words = sum(len(t.split()) for t in texts)
+    report.characters = sum(r.characters for r in rendered)
+    report.words = sum(r.words for r in rendered)
 
 
 def check(book_dir: Path | str, *, progress: Progress = _noop, pdf: bool = False,
@@ -313,9 +311,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
         volume = book.volumes[number - 1]
         rendered = _render_checked(book, volume, diag, job.allow_remote)
         meta, series = edition(book, volume)
-        texts = [c.text for c in rendered.chapters]
-        result.characters = sum(len(t.replace(" ", "")) for t in texts)
-        result.words = sum(len(t.split()) for t in texts)
+        result.characters, result.words = rendered.characters, rendered.words
         stem = f"{book.config.slug}{'' if job.single else f'-vol{number:02d}'}"
         for fmt in job.formats:
             path = job.out / f"{stem}.{fmt}"

@@ -20,6 +20,11 @@ TRIMS: dict[str, tuple[float, float]] = {
 }
 
 VARIANTS = ("pdf/x-4", "pdf/x-1a", "pdf/a-2b", "pdf/ua-1")
+
+# Margins as shares of the trim: head and foot of the height, gutter (binding side) and outer edge of
+# the width (docs/printing.md). The PDF's page rules and the line-breaking pass both read them.
+MARGIN_TOP, MARGIN_BOTTOM = 0.095, 0.115
+MARGIN_INNER, MARGIN_OUTER = 0.145, 0.11
 COLORS = ("rgb", "cmyk")
 
 
@@ -107,6 +112,15 @@ class PrintOptions:
     profile: str | None = None
     toc_depth: int = 2
     font_size_pt: float = 10.0
+
+    @property
+    def text_width_mm(self) -> float:
+        return self.width_mm * (1 - MARGIN_INNER - MARGIN_OUTER)
+
+    @property
+    def line_em(self) -> float:
+        """How many ems of body text fit on a line of the text block."""
+        return self.text_width_mm / (self.font_size_pt * MM_PER_IN / 72)
 
     @property
     def signature(self) -> int:

@@ -82,6 +82,15 @@ class RenderedVolume:
     assets: tuple[Asset, ...]
     """Every image of the volume, once each (deduplicated by content)."""
 
+    @property
+    def characters(self) -> int:
+        """Characters of text, spaces not counted (the measure Korean publishing uses)."""
+        return sum(len(c.text.replace(" ", "")) for c in self.chapters)
+
+    @property
+    def words(self) -> int:
+        return sum(len(c.text.split()) for c in self.chapters)
+
 
 def _markdown(ruby: bool) -> markdown.Markdown:
     """A fresh Markdown instance: each article is parsed on its own (labels and footnotes never collide)."""

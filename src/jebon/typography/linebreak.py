@@ -51,7 +51,7 @@ class Gluer:
     def apply(self, root: etree._Element, mode: str) -> None:
         if mode not in MODES:
             raise ValueError(f"line_break mode {mode!r}: choose word or syllable")
-        self._block(root, _mode_of(root, mode), self.line_em * 0.92)
+        self._block(root, _mode_of(root, mode), self.line_em * LINE_FILL)
 
     def _block(self, el: etree._Element, mode: str, limit: float) -> None:
         """Glue the inline flow of one block; nested blocks and footnotes are flows of their own."""
@@ -122,6 +122,8 @@ class Gluer:
 
 
 NESTED = {"li", "dd", "blockquote"}
+LINE_FILL = 0.92
+"""A run wider than this share of the line counts as longer than the line (it may break inside)."""
 URL_BREAKS = set("/_.?&=#")
 TECHNICAL_FRACTION = 0.3
 """URLs and file names wider than this share of the line may break after a separator."""

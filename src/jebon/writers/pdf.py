@@ -16,7 +16,7 @@ from .. import __version__, color, fonts, resources
 from ..config import BookConfig, BookMeta
 from ..images import Asset
 from ..model import SeriesInfo
-from ..printing import PrintOptions
+from ..printing import MARGIN_BOTTOM, MARGIN_INNER, MARGIN_OUTER, MARGIN_TOP, PrintOptions
 from ..render import Chapter, RenderedVolume, remove_keep_tail
 from ..typography.linebreak import Gluer
 from .epub import identifier_for, modified_time
@@ -97,8 +97,8 @@ def page_css(options: PrintOptions, justify: bool = True) -> str:
     """The generated @page rules: trim, mirrored margins with a gutter, bleed, marks, body size."""
     width, height = options.width_mm, options.height_mm
     bleed = options.bleed_mm + (MARKS_ROOM_MM if options.marks else 0.0)
-    top, bottom = height * 0.095, height * 0.115
-    inner, outer = width * 0.145, width * 0.11
+    top, bottom = height * MARGIN_TOP, height * MARGIN_BOTTOM
+    inner, outer = width * MARGIN_INNER, width * MARGIN_OUTER
     rules = [
         f"@page {{ size: {_mm(width)} {_mm(height)}; margin: {_mm(top)} 0 {_mm(bottom)} 0;"
         f" bleed: {_mm(bleed)}; marks: {'crop' if options.marks else 'none'}; }}",
@@ -153,8 +153,7 @@ class PdfBuilder:
         self.modified = modified_time(config, rendered, epoch)
         self.identifier = identifier_for(self.meta, series)
         self.line_break = config.typography.line_break
-        width = options.width_mm * (1 - 0.145 - 0.11)
-        self.gluer = Gluer(line_em=width / (options.font_size_pt * 25.4 / 72))
+        self.gluer = Gluer(line_em=options.line_em)
         self.typography = typography
         """False leaves Korean line breaking to Pango (for measurements: benchmarks/typography.py)."""
 
