@@ -41,7 +41,25 @@ def spacing(document: Any) -> list[float]:
     return [value for value in found if value > 0]
 
 
-def run(book_dir: Path, mode: str | None, repeat: int) -> tuple[float, list[float], int]:
+def short_lines(document: Any) -> int:
+    """Lines of a paragraph, other than its last, that fill less than 70 % of the measure."""
+    from weasyprint.formatting_structure.boxes import BlockBox, LineBox
+
+    count = 0
+    for page in document.pages:
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, BlockBox) and box.element_tag == "p" and box.children \
+                    and all(isinstance(c, LineBox) for c in box.children):
+                count += sum(sum(c.margin_width() for c in line.children) < 0.7 * box.width
+                             for line in box.children[:-1])
+                continue
+            stack.extend(getattr(box, "children", []))
+    return count
+
+
+def run(book_dir: Path, mode: str | None, repeat: int) -> tuple[float, list[float], int, int]:
     """(best build seconds, spacing per line, pages) for one line-breaking mode (None: passes off)."""
     diag = Diagnostics()
     book = load_book(book_dir, diag)
@@ -58,7 +76,7 @@ def run(book_dir: Path, mode: str | None, repeat: int) -> tuple[float, list[floa
         document.write_pdf()
         times.append(time.perf_counter() - start)
     assert document is not None
-    return min(times), spacing(document), len(document.pages)
+    return min(times), spacing(document), len(document.pages), short_lines(document)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
                for name, mode in (("passes off (Pango)", None), ("word", "word"), ("syllable", "syllable"))}
     base = results["passes off (Pango)"][0]
     print(f"{'mode':<20} {'seconds':>8} {'vs off':>7} {'pages':>5} {'lines':>6} {'mean em':>8} {'p95 em':>7} "
-          f"{'max em':>7} {'>0.5 em':>8}")
-    for name, (seconds, gaps, pages) in results.items():
+          f"{'max em':>7} {'>0.5 em':>8} {'short':>6}")
+    for name, (seconds, gaps, pages, short) in results.items():
         p95 = statistics.quantiles(gaps, n=20)[-1] if len(gaps) > 1 else 0.0
         print(f"{name:<20} {seconds:8.2f} {seconds / base - 1:+7.1%} {pages:5d} {len(gaps):6d} "
-              f"{statistics.mean(gaps):8.3f} {p95:7.3f} {max(gaps):7.3f} {sum(g > 0.5 for g in gaps):8d}")
+              f"{statistics.mean(gaps):8.3f} {p95:7.3f} {max(gaps):7.3f} {sum(g > 0.5 for g in gaps):8d} {short:6d}")
     return 0
 
 
