@@ -34,4 +34,5 @@ def test_interrupted_build_keeps_outputs_whole(tmp_path: Path, signum: int) -> N
     assert 1 <= len(finished) < 4
     for data in finished:
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    assert sorted(p.name for p in out.iterdir()) == names  # no temporary files
+    assert sorted(p.name for p in out.iterdir() if p.name != ".jebon-cache") == names  # no temporary files
+    assert not [p for p in (out / ".jebon-cache").rglob(".tmp-*")]  # nor half-written cache entries

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from . import config as config_mod
 from . import fonts, preflight, printing, sources
+from .cache import CACHE_DIR, Cache
 from .errors import Diagnostics, JebonError, Problem, UsageError, log
 from .model import Book, Volume, assemble, edition
 from .render import RenderedVolume, render_volume
@@ -47,6 +49,8 @@ class BuildReport:
     words: int = 0
     outputs: list[OutputFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    cache: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """What the build cache gave: kind → (reused, rebuilt)."""
 
     @property
     def warnings(self) -> list[Problem]:
@@ -58,6 +62,7 @@ class BuildReport:
             "characters": self.characters, "words": self.words,
             "outputs": [o.as_dict() for o in self.outputs],
             "warnings": [p.as_dict() for p in self.warnings],
+            "cache": {kind: {"reused": hits, "rebuilt": misses} for kind, (hits, misses) in self.cache.items()},
         }
 
 
@@ -203,13 +208,15 @@ def _output_dir(book: Book, out_dir: Path | str | None) -> Path:
 def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Path | str | None = None, *,
           strict: bool = False, progress: Progress = _noop, epoch: int | None = None,
           print_options: Mapping[str, object] | None = None, volumes: Iterable[int] | None = None,
-          jobs: int | None = None, allow_remote: bool = False) -> BuildReport:
+          jobs: int | None = None, allow_remote: bool = False, cache: bool = True) -> BuildReport:
     """Build the book in `book_dir` into `out_dir` (default `<book_dir>/build`).
 
     `print_options` overrides book.toml's [pdf] (keys: trim, bleed, marks, variant, bookmarks,
     color, profile). `volumes` picks volumes of a series (default: all); they are built in `jobs`
-    worker processes (default: one per core). Raises JebonError with every problem found; with
-    `strict`, warnings count as errors and nothing is written."""
+    worker processes (default: one per core), and a volume's chapters are laid out for the PDF in
+    parallel too. Unless `cache` is False, what was laid out before and has not changed is reused from
+    `<out>/.jebon-cache/`. Raises JebonError with every problem found; with `strict`, warnings count
+    as errors and nothing is written."""
     formats = tuple(dict.fromkeys(formats))
     for fmt in formats:
         if fmt not in FORMATS:
@@ -235,8 +242,12 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     out = _output_dir(book, out_dir)
     report = BuildReport(Path(book_dir), title=book.config.book.title, articles=sum(
         len(v.articles) for v in book.volumes if v.number in chosen))
+    cores = jobs or os.cpu_count() or 1
+    workers = min(cores, len(chosen))
+    started = time.time()
     job = _Job(Path(book_dir), formats, out, options, epoch, strict, single=len(numbers) == 1,
-               allow_remote=allow_remote)
+               allow_remote=allow_remote, cache=out / CACHE_DIR if cache else None,
+               chapter_jobs=max(1, cores // workers))
     if strict:
         # Strict: render every chosen volume first; any warning stops the build before a file is written.
         for number in chosen:
@@ -245,7 +256,6 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
             raise JebonError([Problem(p.message, p.path, p.line, p.hint, "error") for p in diag.warnings])
     # 2. Each volume is rendered and written on its own, in parallel worker processes for a series;
     #    files appear only when complete, and one volume's failure leaves the others' files whole.
-    workers = min(jobs or os.cpu_count() or 1, len(chosen))
     results: list[_VolumeResult] = []
     progress("volumes", 0, len(chosen))
     if workers <= 1:
@@ -258,7 +268,9 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
             for done, future in enumerate(as_completed(futures), 1):
                 results.append(future.result())
                 progress("volumes", done, len(chosen))
+    used = Cache(job.cache)
     for result in sorted(results, key=lambda r: r.number):
+        used.merge(result.cache)
         report.outputs += result.outputs
         report.characters += result.characters
         report.words += result.words
@@ -266,8 +278,11 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
             if problem not in diag.problems:
                 diag.problems.append(problem)
     report.problems = list(diag.problems)
+    report.cache = used.stats()
     if diag.errors:
         raise JebonError(diag.problems)
+    if chosen == numbers and set(formats) == set(FORMATS):
+        used.prune(started)  # a full build: what it did not use is stale
     return report
 
 
@@ -283,6 +298,9 @@ class _Job:
     strict: bool
     single: bool
     allow_remote: bool = False
+    cache: Path | None = None
+    chapter_jobs: int = 1
+    """Worker processes for one volume's PDF chapters."""
 
 
 @dataclass
@@ -292,6 +310,7 @@ class _VolumeResult:
     problems: list[Problem] = field(default_factory=list)
     characters: int = 0
     words: int = 0
+    cache: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: bool = False) -> RenderedVolume:
@@ -304,6 +323,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
     """Render one volume and write its files. Errors are returned, named by volume, not raised."""
     result = _VolumeResult(number)
     diag = Diagnostics()
+    cache = Cache(job.cache)
     label = "" if job.single else f"volume {number}: "
     try:
         if book is None:
@@ -320,7 +340,8 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
                 data = EpubBuilder(book.config, rendered, epoch=job.epoch, meta=meta, series=series).build()
             else:
                 assert job.options is not None
-                pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta, series=series).build()
+                pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta,
+                                 series=series).build(jobs=job.chapter_jobs, cache=cache)
                 data, pages = pdf.data, pdf.pages
                 for url in pdf.refused:
                     diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)
@@ -333,6 +354,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
     except Exception as exc:  # a crash in one volume must not take the others down
         log.exception("volume %s failed", number)
         diag.error(f"{label}jebon failed: {type(exc).__name__}: {exc}", hint="please report this as a bug")
+    result.cache = cache.stats()
     result.problems = [replace(p, message=label + p.message) if p.severity == "error" and label
                        and not p.message.startswith(label) else p for p in diag.problems]
     return result

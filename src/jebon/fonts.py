@@ -59,8 +59,13 @@ def needs_glyph(char: str) -> bool:
 
 def missing(chars: Iterable[str]) -> list[str]:
     """Characters that no bundled face covers (checked against the body face)."""
-    covered = coverage(FACES[0].path) | coverage(FACES[2].path)
-    return sorted({c for c in chars if needs_glyph(c) and ord(c) not in covered})
+    covered = _covered()
+    return sorted(c for c in set(chars) if ord(c) not in covered and needs_glyph(c))
+
+
+@cache
+def _covered() -> frozenset[int]:
+    return coverage(FACES[0].path) | coverage(FACES[2].path)
 
 
 def subset(face: Face, chars: Iterable[str]) -> bytes:

@@ -13,6 +13,9 @@ import yaml
 from .config import BookConfig, parse_date
 from .errors import Diagnostics
 
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (about ten times faster), else the Python one."""
+
 # Characters XML 1.0 forbids, plus lone surrogates and non-characters.
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
@@ -125,7 +128,10 @@ def split_front_matter(path: Path, text: str, diag: Diagnostics) -> tuple[dict[s
     block = "\n".join(lines[1:index])
     body = "\n".join(lines[index + 1:])
     try:
-        meta = yaml.safe_load(block) if block.strip() else {}
+        try:
+            meta = yaml.load(block, Loader=_YAML_LOADER) if block.strip() else {}
+        except yaml.YAMLError:
+            meta = yaml.safe_load(block)  # the pure-Python parser's message and line are the clearer ones
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

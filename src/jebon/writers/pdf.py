@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
+import multiprocessing
 import re
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -13,17 +18,111 @@ import lxml.html
 from lxml import etree
 
 from .. import __version__, color, fonts, resources
+from ..cache import Cache, digest, engine_version, file_digest
 from ..config import BookConfig, BookMeta
 from ..images import Asset
 from ..model import SeriesInfo
 from ..printing import MARGIN_BOTTOM, MARGIN_INNER, MARGIN_OUTER, MARGIN_TOP, PrintOptions
 from ..render import Chapter, RenderedVolume, remove_keep_tail
 from ..typography.linebreak import Gluer
+from .assemble import XREF_SCHEME, Piece, assemble, placement
 from .epub import identifier_for, modified_time
+from .furniture import Furniture, measure
 
 BASE = "file:///jebon-book/"
 DOT_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#000"/></svg>'
 
+
+CHAPTER_CSS = """
+/* A chapter laid out on its own: its pages without running heads and folios (drawn on assembly). */
+@page body:left { @top-left { content: none; } @bottom-left { content: none; } }
+@page body:right { @top-right { content: none; } @bottom-right { content: none; } }
+"""
+FRONT_CSS = """
+/* The front matter laid out on its own: the contents' page numbers are written in. */
+.toc a::after { content: leader(dotted) " " attr(data-page); }
+"""
+
+
+@dataclass
+class ChapterLayout:
+    """One chapter laid out on its own: its PDF and what the volume needs to know of it."""
+
+    pdf: bytes
+    pages: int
+    title: str
+    """The running head."""
+    anchors: dict[str, int]
+    """Element id → 0-based page index within the chapter."""
+    image_dpi: list[tuple[str, float]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def dump(self) -> bytes:
+        meta = json.dumps({"pages": self.pages, "title": self.title, "anchors": self.anchors,
+                           "image_dpi": self.image_dpi, "refused": self.refused}, ensure_ascii=False).encode()
+        return len(meta).to_bytes(8, "big") + meta + self.pdf
+
+    @classmethod
+    def load(cls, data: bytes) -> ChapterLayout:
+        size = int.from_bytes(data[:8], "big")
+        meta = json.loads(data[8:8 + size])
+        return cls(pdf=data[8 + size:], pages=meta["pages"], title=meta["title"], anchors=meta["anchors"],
+                   image_dpi=[(name, dpi) for name, dpi in meta["image_dpi"]], refused=meta["refused"])
+
+
+_SHARED: dict[tuple[int, str], tuple[BookFetcher, Any, Any, Any, dict[str, Any]]] = {}
+
+_CONTEXT: tuple[PdfBuilder, str, str] | None = None
+"""The builder, its CSS and the front matter's first-pass HTML, set before the workers fork (so a
+task carries only its kind and index)."""
+
+
+def _task(task: tuple[str, int]) -> ChapterLayout | Furniture | int:
+    assert _CONTEXT is not None
+    builder, css_text, front_source = _CONTEXT
+    kind, index = task
+    if kind == "front":
+        document, _ = builder._render(front_source, css_text + FRONT_CSS, shared=True)
+        return len(document.pages)
+    if kind == "furniture":
+        return builder.furniture(css_text)
+    return _lay_out_chapter(builder, css_text + CHAPTER_CSS, index)
+
+
+def _lay_out_chapter(builder: PdfBuilder, css_text: str, index: int) -> ChapterLayout:
+    source, title = builder.chapter_html(builder.rendered.chapters[index])
+    document, gate = builder._render(source, css_text, shared=True)
+    anchors: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+    identifier = hashlib.sha256(source.encode()).hexdigest()[:32].encode()
+    with deferred_fonts():
+        data = builder._write(document, identifier)
+    return ChapterLayout(pdf=data, pages=len(document.pages), title=title, anchors=anchors,
+                         image_dpi=_image_dpi(document), refused=list(gate.refused))
+
+
+@contextmanager
+def deferred_fonts() -> Iterator[None]:
+    """While WeasyPrint writes a piece of a volume, the bundled faces are not subset: they go in
+    as empty programs, and `assemble` embeds each face once, cut to the glyphs all pieces used."""
+    from weasyprint.pdf.fonts import Font
+
+    original = Font.clean
+    families = {face.family for face in fonts.FACES}
+
+    def clean(font: Any, to_unicode: Any, hinting: Any) -> None:
+        if font.family in families:
+            font.file_content = b""
+        else:
+            original(font, to_unicode, hinting)
+
+    Font.clean = clean
+    try:
+        yield
+    finally:
+        Font.clean = original
 
 
 @dataclass
@@ -306,10 +405,10 @@ class PdfBuilder:
             self.gluer.apply(nav, self.line_break)
         return nav
 
-    def html(self) -> str:
+    def _head(self) -> list[str]:
         m = self.meta
         stamp = self.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
-        head = [
+        return [
             '<meta charset="utf-8">',
             f"<title>{html.escape(m.title + (': ' + m.subtitle if m.subtitle else ''))}</title>",
             f'<meta name="author" content="{html.escape(", ".join(m.authors))}">',
@@ -321,51 +420,216 @@ class PdfBuilder:
             f'<meta name="dcterms.created" content="{stamp}">',
             f'<meta name="dcterms.modified" content="{stamp}">',
         ]
+
+    def html(self) -> str:
+        m = self.meta
+        head = self._head()
         parts = [lxml.html.tostring(el, encoding="unicode") for el in self.front_matter()]
         parts += [lxml.html.tostring(self.chapter(c), encoding="unicode") for c in self.rendered.chapters]
         return (f'<!DOCTYPE html>\n<html lang="{m.language}"><head>{"".join(head)}</head>'
                 f'<body>{"".join(parts)}</body></html>')
 
     # -- layout and PDF ---------------------------------------------------------------------
-    def layout(self) -> tuple[Any, BookFetcher, str]:
-        """Lay the volume out: (WeasyPrint document, the resource gate, the print HTML)."""
-        from weasyprint import CSS, HTML
-        from weasyprint.text.fonts import FontConfiguration
-
-        cmyk = self.options.color == "cmyk"
-        gate = BookFetcher(self.rendered.assets, cmyk=cmyk)
-        fetcher = _weasy_fetcher(gate)
-        font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
-        color_profiles: dict[str, Any] = {}  # likewise one dict, or the output intent is lost
+    def css_text(self) -> str:
         css_text = page_css(self.options, self.config.typography.justify) + resources.style("print.css")
-        if cmyk:
+        if self.options.color == "cmyk":
             css_text = color.to_cmyk(
                 f'@color-profile device-cmyk {{ src: url("{color.PROFILE_NAME}"); '
                 "components: cyan, magenta, yellow, black; }\nhtml { color: black; }\n" + css_text)
-        css = CSS(string=css_text, base_url=BASE, url_fetcher=fetcher, font_config=font_config,
-                  color_profiles=color_profiles)
-        source = self.html()
+        return css_text
+
+    def _render(self, source: str, css_text: str, *, shared: bool = False) -> tuple[Any, BookFetcher]:
+        """Lay `source` out. With `shared`, the parsed stylesheet, the font configuration (the
+        bundled fonts loaded once) and the resource gate are kept for the next call with the same
+        CSS: chapters laid out one after another in a worker reuse them."""
+        from weasyprint import HTML
+
+        key = (id(self), css_text)
+        context = _SHARED.get(key) if shared else None
+        if context is None:
+            context = self._context(css_text)
+            if shared:
+                if len(_SHARED) > 3:
+                    _SHARED.clear()
+                _SHARED[key] = context
+        gate, fetcher, font_config, css, color_profiles = context
+        gate.refused = []
         document = HTML(string=source, base_url=BASE, url_fetcher=fetcher).render(
             font_config=font_config, stylesheets=[css], color_profiles=color_profiles)
+        return document, gate
+
+    def _context(self, css_text: str) -> tuple[BookFetcher, Any, Any, Any, dict[str, Any]]:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        gate = BookFetcher(self.rendered.assets, cmyk=self.options.color == "cmyk")
+        fetcher = _weasy_fetcher(gate)
+        font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
+        color_profiles: dict[str, Any] = {}  # likewise one dict, or the output intent is lost
+        css = CSS(string=css_text, base_url=BASE, url_fetcher=fetcher, font_config=font_config,
+                  color_profiles=color_profiles)
+        return gate, fetcher, font_config, css, color_profiles
+
+    def layout(self) -> tuple[Any, BookFetcher, str]:
+        """Lay the whole volume out as one document: (WeasyPrint document, the resource gate, the
+        print HTML). The plain single-call layout: `build()` uses it for PDF/UA, benchmarks compare."""
+        source = self.html()
+        document, gate = self._render(source, self.css_text())
         return document, gate, source
 
-    def build(self) -> PdfResult:
-        document, gate, source = self.layout()
+    def _write(self, document: Any, identifier: bytes) -> bytes:
         cmyk = self.options.color == "cmyk"
+        data: bytes = document.write_pdf(
+            pdf_identifier=identifier, pdf_variant=self.options.variant, finisher=self._finish,
+            pdf_tags=self.options.variant == "pdf/ua-1", output_intent="device-cmyk" if cmyk else None,
+            custom_metadata=self.series is not None,
+        )
+        return data
+
+    def _pad(self, document: Any) -> Any:
         pages = list(document.pages)
         signature = self.options.signature
         if len(pages) % signature and len(pages) > 1:
             # Pad with copies of the blank verso of the half title (page 2) to the signature.
             pages += [pages[1]] * (signature - len(pages) % signature)
             document = document.copy(pages)
+        return document
+
+    def build_whole(self) -> PdfResult:
+        """One WeasyPrint call for the whole volume (tagged PDF/UA needs one structure tree)."""
+        document, gate, source = self.layout()
+        document = self._pad(document)
         identifier = hashlib.sha256((source + repr(self.options)).encode()).hexdigest()[:32].encode()
-        data = document.write_pdf(
-            pdf_identifier=identifier, pdf_variant=self.options.variant, finisher=self._finish,
-            pdf_tags=self.options.variant == "pdf/ua-1", output_intent="device-cmyk" if cmyk else None,
-            custom_metadata=self.series is not None,
-        )
+        data = self._write(document, identifier)
         return PdfResult(data=data, pages=len(document.pages), image_dpi=_image_dpi(document),
                          refused=gate.refused)
+
+    def build(self, *, jobs: int = 1, cache: Cache | None = None) -> PdfResult:
+        """Lay every chapter out on its own (in `jobs` worker processes, or take it from `cache`),
+        then the front matter with the contents' page numbers, and assemble the volume: chapters on
+        rectos, running heads and folios drawn on, one font program per face."""
+        if self.options.variant == "pdf/ua-1":
+            return self.build_whole()
+        cache = cache or Cache(None)
+        css_text = self.css_text()
+        chapters = self.rendered.chapters
+        fonts_key = digest(*(file_digest(face.path) for face in fonts.FACES))
+        base_key = digest(engine_version(), css_text, fonts_key, repr(self.options), repr(self.config.typography),
+                          str(self.typography), self.meta.language,
+                          file_digest(resources.data_dir("styles") / color.PROFILE_NAME)
+                          if self.options.color == "cmyk" else "")
+        keys = [digest(base_key, c.article.id, str(c.article.extra.get("line_break") or ""), c.html,
+                       *[f"{a.name}:{digest(a.data)}" for a in self.rendered.assets if a.name in c.html])
+                for c in chapters]
+        layouts: list[ChapterLayout | None] = []
+        for key in keys:
+            entry = cache.get("pdf-chapter", key)
+            layouts.append(ChapterLayout.load(entry) if entry is not None else None)
+        # What else is laid out apart: the heads and folios sample, and a first pass of the front
+        # matter (its length, with placeholder page numbers) — unless the cache knows them.
+        furniture_key = digest(base_key, "furniture")
+        furniture_entry = cache.get("pdf-furniture", furniture_key)
+        furniture = Furniture.load(furniture_entry) if furniture_entry else None
+        front_source = self.front_html(None)
+        front_key = digest(base_key, front_source)
+        front_entry = cache.get("pdf-front-pages", front_key)
+        front_pages = int(front_entry) if front_entry else None
+        tasks: list[tuple[str, int]] = [("chapter", i) for i, found in enumerate(layouts) if found is None]
+        tasks.sort(key=lambda t: -len(chapters[t[1]].html))  # longest first: no big chapter starts last
+        if furniture is None:
+            tasks.insert(0, ("furniture", 0))
+        if front_pages is None:
+            tasks.insert(0, ("front", 0))
+        global _CONTEXT
+        _CONTEXT = (self, css_text, front_source)
+        try:
+            if jobs > 1 and len(tasks) > 1:
+                with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                                         mp_context=multiprocessing.get_context("fork")) as pool:
+                    results = list(zip(tasks, pool.map(_task, tasks), strict=True))
+            else:
+                results = [(task, _task(task)) for task in tasks]
+        finally:
+            _CONTEXT = None
+        for (_, i), result in results:
+            if isinstance(result, ChapterLayout):
+                layouts[i] = result
+                cache.put("pdf-chapter", keys[i], result.dump())
+            elif isinstance(result, Furniture):
+                furniture = result
+                cache.put("pdf-furniture", furniture_key, result.dump())
+            else:
+                front_pages = result
+        ready = [layout for layout in layouts if layout is not None]
+        assert furniture is not None and front_pages is not None
+        # The front matter with the contents' page numbers. Its own length decides where the
+        # chapters start: if the numbers change that length, it is laid out again.
+        sizes = [layout.pages for layout in ready]
+        for _ in range(4):
+            final_source = self.front_html(self._numbers(ready, placement(front_pages, sizes)))
+            front, gate = self._render(final_source, css_text + FRONT_CSS)
+            if len(front.pages) == front_pages:
+                break
+            front_pages = len(front.pages)
+        else:
+            raise RuntimeError("the table of contents does not settle on a length")
+        cache.put("pdf-front-pages", front_key, str(front_pages).encode())
+        identifier = digest(final_source, *keys)[:32].encode()
+        with deferred_fonts():
+            front_pdf = self._write(front, identifier)
+        pieces = [Piece(layout.pdf, layout.pages, layout.title) for layout in ready]
+        data, pages = assemble(front_pdf, pieces, furniture, book_title=" ".join(self.meta.title.split()),
+                               signature=self.options.signature)
+        return PdfResult(data=data, pages=pages,
+                         image_dpi=[d for layout in ready for d in layout.image_dpi],
+                         refused=gate.refused + [url for layout in ready for url in layout.refused])
+
+    def _numbers(self, layouts: list[ChapterLayout], starts: list[int]) -> dict[str, int]:
+        """Page number of every anchor, the chapters starting at `starts` (0-based page indices)."""
+        pages: dict[str, int] = {}
+        for chapter, layout, start in zip(self.rendered.chapters, layouts, starts, strict=True):
+            for name, page in layout.anchors.items():
+                pages[name] = start + page + 1
+            pages.setdefault(f"{chapter.article.id}-title", start + 1)
+        return pages
+
+    def furniture(self, css_text: str) -> Furniture:
+        """Running heads and folios as the page rules set them, measured on a three-page sample."""
+        sample = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>'
+                  '<section class="half-title front"><h1>가</h1></section>'
+                  '<section class="chapter body"><div class="chapter-head"><h1 data-title="가">가</h1></div>'
+                  '<div style="break-before: page"></div><div style="break-before: page"></div>'
+                  '<div style="break-before: page"></div></section></body></html>')
+        document, _ = self._render(sample, css_text)
+        return measure([page for page in document.pages if page._page_box.page_type.name == "body"])
+
+    def front_html(self, numbers: dict[str, int] | None) -> str:
+        """The front matter alone, the contents' page numbers written in (placeholders of a likely
+        width when `numbers` is None: a first pass that measures the front matter's length)."""
+        front = self.front_matter()
+        placeholder = "8" * len(str(sum(len(c.html) for c in self.rendered.chapters) // 1500 + 99))
+        for el in front:
+            for a in el.iter("a"):
+                target = (a.get("href") or "")[1:]
+                a.set("data-page", str(numbers[target]) if numbers is not None else placeholder)
+        parts = [lxml.html.tostring(el, encoding="unicode") for el in front]
+        return (f'<!DOCTYPE html>\n<html lang="{self.meta.language}"><head>{"".join(self._head())}</head>'
+                f'<body>{"".join(parts)}</body></html>')
+
+    def chapter_html(self, chapter: Chapter) -> tuple[str, str]:
+        """One chapter's print HTML as its own document (links to other chapters become xref URIs),
+        and its running-head title."""
+        section = self.chapter(chapter)
+        head = section.find(".//h1[@data-title]")
+        title = head.get("data-title", "") if head is not None else ""
+        own = {el.get("id") for el in section.iter() if el.get("id")}
+        for a in section.iter("a"):
+            href = a.get("href") or ""
+            if href.startswith("#") and href[1:] not in own:
+                a.set("href", XREF_SCHEME + href[1:])
+        body = lxml.html.tostring(section, encoding="unicode")
+        return (f'<!DOCTYPE html>\n<html lang="{self.meta.language}"><head><meta charset="utf-8"></head>'
+                f"<body>{body}</body></html>"), title
 
     def _finish(self, document: Any, pdf: Any) -> None:
         """BleedBox = TrimBox grown by the real bleed (WeasyPrint caps it at 10 pt and counts the

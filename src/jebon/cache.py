@@ -1,0 +1,124 @@
+"""Content-keyed build cache under the output folder (`<out>/.jebon-cache/`).
+
+Every entry is named by a SHA-256 of everything that went into it (the source text, the styles, the
+bundled fonts, the options, jebon's and WeasyPrint's versions), so an entry is never stale: an edit
+makes a new key, and a missing or unreadable entry is simply rebuilt. Entries a build uses are
+touched; `prune()` drops the ones the last full build did not use."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import __version__
+
+CACHE_DIR = ".jebon-cache"
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@cache
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes (remembered per size and mtime for the life of the process)."""
+    st = path.stat()
+    return _file_digest(str(path), st.st_size, st.st_mtime_ns)
+
+
+@cache
+def engine_version() -> str:
+    import weasyprint
+
+    return f"jebon {__version__}; weasyprint {weasyprint.__version__}"
+
+
+@dataclass
+class Cache:
+    """A folder of entries by kind and key; `root=None` is the disabled cache (`--no-cache`)."""
+
+    root: Path | None
+    hits: Counter[str] = field(default_factory=Counter)
+    misses: Counter[str] = field(default_factory=Counter)
+
+    def _path(self, kind: str, key: str) -> Path:
+        assert self.root is not None
+        return self.root / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        if self.root is None:
+            self.misses[kind] += 1
+            return None
+        path = self._path(kind, key)
+        try:
+            data = path.read_bytes()
+            os.utime(path)  # in use: prune() keeps it
+        except OSError:
+            self.misses[kind] += 1
+            return None
+        self.hits[kind] += 1
+        return data
+
+    def put(self, kind: str, key: str, data: bytes) -> None:
+        if self.root is None:
+            return
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError:
+            return  # a cache that cannot be written only costs time
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            Path(tmp).replace(path)
+        except BaseException as exc:  # interrupted or failed: no half-written entry is left behind
+            Path(tmp).unlink(missing_ok=True)
+            if not isinstance(exc, OSError):
+                raise
+
+    def stats(self) -> dict[str, tuple[int, int]]:
+        """kind → (reused, rebuilt)."""
+        return {kind: (self.hits[kind], self.misses[kind]) for kind in sorted(set(self.hits) | set(self.misses))}
+
+    def merge(self, stats: dict[str, tuple[int, int]]) -> None:
+        for kind, (hits, misses) in stats.items():
+            self.hits[kind] += hits
+            self.misses[kind] += misses
+
+    def prune(self, before: float) -> int:
+        """Remove entries not used since `before` (a time.time()); returns how many went."""
+        if self.root is None or not self.root.is_dir():
+            return 0
+        removed = 0
+        for path in self.root.glob("*/*/*"):
+            try:
+                if path.stat().st_mtime < before - 1:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                pass
+        return removed
+
+
+def now() -> float:
+    return time.time()
