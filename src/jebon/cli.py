@@ -230,6 +230,43 @@ def proof(
         out.print(f"{count} page PNGs and the contact sheet {sheet}", highlight=False)
 
 
+@app.command()
+def cover(
+    book_dir: Annotated[Path, typer.Argument(help="The book folder (holds book.toml).")],
+    profile: Annotated[str, typer.Option(help="Print service: kdp, lulu, ingramspark, bookk.")],
+    paper: Annotated[str, typer.Option(help="Interior paper: white, cream (kdp also: color).")] = "white",
+    volume: Annotated[list[int] | None, typer.Option("--volume", "-v", help="Only this volume (repeatable).")]
+    = None,
+    pages: Annotated[int | None, typer.Option(help="Interior page count [default: from the built PDF].")] = None,
+    spine: Annotated[str | None, typer.Option(help="Spine width from the service's own template, e.g. 11.2mm "
+                                                   "(overrides the computed width).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [default: BOOK_DIR/build].")]
+    = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the interior even if it looks up to date.")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
+) -> None:
+    """Make the full-wrap print cover (back, spine, front, bleed) sized from the interior's page count."""
+    from .printcover import make_covers
+
+    try:
+        report = make_covers(book_dir, profile, paper=paper, volumes=volume, pages=pages, spine=spine,
+                             out_dir=out_dir, rebuild=rebuild)
+    except JebonError as exc:
+        raise _fail(exc, as_json) from None
+    if as_json:
+        print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
+        return
+    _print_problems(report.warnings)
+    for output in report.outputs:
+        g = output.geometry
+        source = f"{g.pages} pages" + (f" ({output.interior.path})" if output.interior else " (--pages)")
+        out.print(f"{output.path}: {g.width:.2f} × {g.height:.2f} mm ({g.width / 25.4:.3f} × {g.height / 25.4:.3f} in),"
+                  f" spine {g.spine:.2f} mm on {g.profile} {g.paper} paper for {source},"
+                  f" {'title on the spine' if g.spine_text else 'spine too narrow for text'}", highlight=False,
+                  soft_wrap=True)
+
+
 def _terminate(signum: int, frame: object) -> None:
     """SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so no temporary file is left behind."""
     raise KeyboardInterrupt
