@@ -83,9 +83,16 @@ def edge_colour(data: bytes) -> tuple[int, int, int]:
     with Image.open(io.BytesIO(data)) as im:
         rgb = im.convert("RGB")
         strip = rgb.crop((0, 0, max(1, rgb.width // 50), rgb.height))
-        channels = [sorted(band.getdata()) for band in strip.split()]
-    middle = len(channels[0]) // 2
-    return channels[0][middle], channels[1][middle], channels[2][middle]
+    half = strip.width * strip.height / 2
+    median = []
+    for band in strip.split():
+        seen = 0
+        for value, count in enumerate(band.histogram()):
+            seen += count
+            if seen >= half:
+                median.append(value)
+                break
+    return median[0], median[1], median[2]
 
 
 def blurb_size(text: str, width_mm: float, height_mm: float) -> tuple[float, str]:
