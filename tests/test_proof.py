@@ -115,25 +115,25 @@ def test_bad_range_is_a_usage_error_naming_the_pages(sample: tuple[Path, dict[st
 
 def test_series_volume_names_and_pdf_reuse(tmp_path: Path) -> None:
     book = _copy(SERIES_BOOK, tmp_path / "print-series")
-    first = runner.invoke(app, ["proof", str(book), "--volume", "2", "--pages", "2,3", "--out", str(tmp_path / "png"),
-                                "--json"])
+    png = book / "proofs"  # inside the book folder: the PNGs written there must not count as sources
+    first = runner.invoke(app, ["proof", str(book), "--volume", "2", "--pages", "2,3", "--out", str(png), "--json"])
     assert first.exit_code == 0, first.output
     report = json.loads(first.stdout)
     assert [p["built"] for p in report["pdfs"]] == [True]
     assert sorted(Path(f).name for f in report["files"]) == [
         "contact-vol02.png", "print-series-vol02-p002.png", "print-series-vol02-p003.png"]
-    assert all(Path(f).parent == tmp_path / "png" for f in report["files"])
+    assert all(Path(f).parent == png for f in report["files"])
     assert not (book / "build" / "print-series-vol01.pdf").exists()  # only the volume asked for is built
     # Nothing changed: the PDF is reused.
     again = json.loads(runner.invoke(app, ["proof", str(book), "-v", "2", "-p", "1", "--json",
-                                           "--out", str(tmp_path / "png")]).stdout)
+                                           "--out", str(png)]).stdout)
     assert [p["built"] for p in again["pdfs"]] == [False]
     # A source newer than the PDF: it is built again.
     pdf = Path(again["pdfs"][0]["path"])
     article = book / "articles" / "04-hem.md"
     os.utime(article, (pdf.stat().st_mtime + 5, pdf.stat().st_mtime + 5))
     third = json.loads(runner.invoke(app, ["proof", str(book), "-v", "2", "-p", "1", "--json",
-                                           "--out", str(tmp_path / "png")]).stdout)
+                                           "--out", str(png)]).stdout)
     assert [p["built"] for p in third["pdfs"]] == [True]
     unknown = runner.invoke(app, ["proof", str(book), "--volume", "3"])
     assert unknown.exit_code == 2 and "1–2" in unknown.stderr

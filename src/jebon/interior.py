@@ -51,20 +51,20 @@ def choose_volumes(book: Book, volumes: Iterable[int] | None) -> list[int]:
     return chosen
 
 
-def _files(folder: Path, skip: Path) -> Iterator[Path]:
+def _files(folder: Path, skip: set[Path]) -> Iterator[Path]:
     for root, dirs, names in os.walk(folder):
         here = Path(root)
-        dirs[:] = [d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip]
+        dirs[:] = [d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skip]
         for name in names:
             if not name.startswith("."):
                 yield here / name
 
 
-def newest_source(book: Book, out: Path) -> float:
-    """The latest modification time of anything the build reads: book.toml, the book folder (less the
-    output folder), the article folder and the cover images."""
+def newest_source(book: Book, outputs: Iterable[Path]) -> float:
+    """The latest modification time of anything the build reads: book.toml, the book folder, the article
+    folder and the cover images, leaving out `outputs` (folders jebon writes into) and `<book>/build`."""
     config = book.config
-    skip = out.resolve()
+    skip = {p.resolve() for p in (*outputs, config.root / "build")}
     paths = [config.path, *_files(config.root, skip), *_files(config.articles.dir, skip)]
     covers = [config.book.cover, *(v.cover for v in book.volumes)]
     paths += [c for c in covers if c is not None]
@@ -96,15 +96,16 @@ def is_current(path: Path, newest: float, options: printing.PrintOptions) -> boo
 
 def interiors(book_dir: Path | str, book: Book, volumes: list[int], out_dir: Path | str | None = None,
               print_options: Mapping[str, object] | None = None, *, rebuild: bool = False,
-              progress: Progress | None = None) -> list[Interior]:
+              also_written: Iterable[Path] = (), progress: Progress | None = None) -> list[Interior]:
     """Each chosen volume's print PDF in the output folder, building (once, together) the volumes whose
-    file is missing, older than a source, or made with other print settings. Raises JebonError when the
-    book cannot be built."""
+    file is missing, older than a source, or made with other print settings (`also_written`: other
+    folders the caller writes into, which are not sources). Raises JebonError when the book cannot be
+    built."""
     from .api import build
 
     out = output_dir(book, out_dir)
     options = printing.resolve(book.config.pdf, book.config.epub.toc_depth, **(print_options or {}))
-    newest = newest_source(book, out)
+    newest = newest_source(book, [out, *also_written])
     paths = {n: out / f"{stem(book, n)}.pdf" for n in volumes}
     stale = [n for n in volumes if rebuild or not is_current(paths[n], newest, options)]
     if stale:

@@ -204,10 +204,10 @@ def proof(book_dir: Path | str, pages: str | None = None, *, volumes: Iterable[i
     check_pages_syntax(pages)  # a malformed range fails before anything is built
     book = load_book(book_dir)
     chosen = choose_volumes(book, volumes)
-    found = interiors(book_dir, book, chosen, build_dir, rebuild=rebuild, progress=progress)
+    out = Path(out_dir) if out_dir is not None else output_dir(book, build_dir) / "proof"
+    found = interiors(book_dir, book, chosen, build_dir, rebuild=rebuild, also_written=[out], progress=progress)
     # Check every range before writing anything.
     wanted = {i.volume: parse_pages(pages, i.pages) for i in found}
-    out = Path(out_dir) if out_dir is not None else output_dir(book, build_dir) / "proof"
     report = ProofReport(book.config.book.title, out, dpi, found)
     single = len(book.volumes) == 1
     for interior in found:
