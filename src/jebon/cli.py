@@ -188,6 +188,85 @@ def new(book_dir: Annotated[Path, typer.Argument(help="Folder for the new book."
     out.print(f"next: jebon build {book_dir}")
 
 
+def _fail(exc: JebonError, as_json: bool) -> typer.Exit:
+    """Report a JebonError (as JSON too with --json) and give the exit to raise: 2 for usage, 1 otherwise."""
+    if as_json:
+        print(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]}, ensure_ascii=False, indent=2))
+    _print_problems(exc.problems)
+    return typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK)
+
+
+@app.command()
+def proof(
+    book_dir: Annotated[Path, typer.Argument(help="The book folder (holds book.toml).")],
+    pages: Annotated[str | None, typer.Option("--pages", "-p", help="Pages to render: 1-12, 3,5,7-9 or 10- "
+                                                                    "[default: all].")] = None,
+    volume: Annotated[list[int] | None, typer.Option("--volume", "-v", help="Only this volume (repeatable).")]
+    = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the PNGs "
+                                                                     "[default: BUILD_DIR/proof].")] = None,
+    build_dir: Annotated[Path | None, typer.Option("--build-dir", help="Where the print PDF is built "
+                                                                       "[default: BOOK_DIR/build].")] = None,
+    dpi: Annotated[float, typer.Option(help="Resolution of the page PNGs.")] = 60,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the PDF even if it looks up to date.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="List the files written as JSON on stdout.")] = False,
+) -> None:
+    """Render pages of the print PDF to PNG, with a contact sheet of spreads (builds the PDF if needed)."""
+    from .proof import proof as run_proof
+
+    try:
+        report = run_proof(book_dir, pages, volumes=volume, out_dir=out_dir, build_dir=build_dir, dpi=dpi,
+                           rebuild=rebuild)
+    except JebonError as exc:
+        raise _fail(exc, as_json) from None
+    if as_json:
+        print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
+        return
+    for interior in report.interiors:
+        how = "built" if interior.built else "up to date"
+        out.print(f"{interior.path} ({interior.pages} pages, {how})", highlight=False)
+    for number, sheet in report.sheets:
+        count = sum(1 for p in report.pages if p.volume == number)
+        out.print(f"{count} page PNGs and the contact sheet {sheet}", highlight=False)
+
+
+@app.command()
+def cover(
+    book_dir: Annotated[Path, typer.Argument(help="The book folder (holds book.toml).")],
+    profile: Annotated[str, typer.Option(help="Print service: kdp, lulu, ingramspark, bookk.")],
+    paper: Annotated[str, typer.Option(help="Interior paper: white, cream (kdp also: color).")] = "white",
+    volume: Annotated[list[int] | None, typer.Option("--volume", "-v", help="Only this volume (repeatable).")]
+    = None,
+    pages: Annotated[int | None, typer.Option(help="Interior page count [default: from the built PDF].")] = None,
+    spine: Annotated[str | None, typer.Option(help="Spine width from the service's own template, e.g. 11.2mm "
+                                                   "(overrides the computed width).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [default: BOOK_DIR/build].")]
+    = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the interior even if it looks up to date.")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
+) -> None:
+    """Make the full-wrap print cover (back, spine, front, bleed) sized from the interior's page count."""
+    from .printcover import make_covers
+
+    try:
+        report = make_covers(book_dir, profile, paper=paper, volumes=volume, pages=pages, spine=spine,
+                             out_dir=out_dir, rebuild=rebuild)
+    except JebonError as exc:
+        raise _fail(exc, as_json) from None
+    if as_json:
+        print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
+        return
+    _print_problems(report.warnings)
+    for output in report.outputs:
+        g = output.geometry
+        source = f"{g.pages} pages" + (f" ({output.interior.path})" if output.interior else " (--pages)")
+        out.print(f"{output.path}: {g.width:.2f} × {g.height:.2f} mm ({g.width / 25.4:.3f} × {g.height / 25.4:.3f} in),"
+                  f" spine {g.spine:.2f} mm on {g.profile} {g.paper} paper for {source},"
+                  f" {'title on the spine' if g.spine_text else 'spine too narrow for text'}", highlight=False,
+                  soft_wrap=True)
+
+
 def _terminate(signum: int, frame: object) -> None:
     """SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so no temporary file is left behind."""
     raise KeyboardInterrupt

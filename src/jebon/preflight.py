@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from .errors import Diagnostics
-from .printing import PrintOptions
+from .printing import CoverGeometry, PrintOptions
 
 PT_PER_MM = 72 / 25.4
 TOLERANCE_PT = 0.6
@@ -132,3 +132,88 @@ def _check_cmyk(reader: PdfReader, path: Path, diag: Diagnostics) -> None:
             what = f" (images {', '.join(rgb_images)})" if rgb_images else ""
             diag.error(f"preflight: page {number} uses RGB colour in a CMYK file{what}", path)
             break
+
+
+COVER_TOLERANCE_PT = 0.5
+
+
+def _text_boxes(data: bytes) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(character, (left, bottom, right, top) in points) for every visible character on page 1."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        page = document[0]
+        text = page.get_textpage()
+        found = []
+        for index in range(text.count_chars()):
+            char = text.get_text_range(index, 1)
+            if char.strip():
+                found.append((char, text.get_charbox(index)))
+        return found
+    finally:
+        document.close()
+
+
+def check_cover(data: bytes, geometry: CoverGeometry, path: Path, diag: Diagnostics, *, cmyk: bool = False) -> None:
+    """Record every preflight failure of a full-wrap cover in `diag`: one page; MediaBox = the formula's
+    size (trim + spine + bleed) and TrimBox = it less the bleed, within 0.5 pt; BleedBox = MediaBox; fonts
+    embedded; no text on a spine too narrow for it, spine text clear of the folds by the service's
+    margin; no text in the bleed, the safety margin or the barcode area; CMYK when asked."""
+    reader = PdfReader(io.BytesIO(data))
+    if len(reader.pages) != 1:
+        diag.error(f"preflight: a cover is one page, this one has {len(reader.pages)}", path)
+        return
+    page = reader.pages[0]
+    g, spec = geometry, geometry.spec
+    mm = PT_PER_MM
+    media, trim, bleed_box = _box(page, "MediaBox"), _box(page, "TrimBox"), _box(page, "BleedBox")
+    want = (g.width * mm, g.height * mm)
+    if media is None or trim is None or bleed_box is None:
+        diag.error("preflight: the cover lacks a MediaBox, TrimBox or BleedBox", path)
+        return
+    size = (media[2] - media[0], media[3] - media[1])
+    if any(abs(a - b) > COVER_TOLERANCE_PT for a, b in zip(size, want, strict=True)):
+        diag.error(f"preflight: cover is {size[0]:.1f}×{size[1]:.1f} pt, the formula gives {want[0]:.1f}×{want[1]:.1f}"
+                   f" pt ({g.pages} pages on {g.profile} {g.paper} paper: spine {g.spine:.2f} mm)", path)
+    inset = g.bleed * mm
+    expected_trim = (media[0] + inset, media[1] + inset, media[2] - inset, media[3] - inset)
+    if any(abs(a - b) > COVER_TOLERANCE_PT for a, b in zip(trim, expected_trim, strict=True)):
+        diag.error(f"preflight: the cover's TrimBox is not the media less {g.bleed:.2f} mm of bleed on each edge", path)
+    if any(abs(a - b) > COVER_TOLERANCE_PT for a, b in zip(bleed_box, media, strict=True)):
+        diag.error("preflight: the cover's BleedBox is not its MediaBox", path)
+    missing = sorted(name for name, ok in _fonts(reader).items() if not ok)
+    if missing:
+        diag.error(f"preflight: fonts not embedded: {', '.join(missing)}", path)
+    spine_left, spine_right = media[0] + g.spine_left * mm, media[0] + g.spine_right * mm
+    margin = spec.spine_margin_mm * mm
+    on_spine = outside = in_barcode = 0
+    bar_w, bar_h = spec.barcode_mm
+    bar_right = spine_left - spec.barcode_offset_mm * mm
+    bar_bottom = trim[1] + spec.barcode_offset_mm * mm
+    barcode = (bar_right - bar_w * mm, bar_bottom, bar_right, bar_bottom + bar_h * mm)
+    safe = spec.safety_mm * mm
+    for _, (left, bottom, right, top) in _text_boxes(data):
+        center = (left + right) / 2
+        if spine_left <= center <= spine_right:
+            on_spine += 1
+            if left < spine_left + margin - COVER_TOLERANCE_PT or right > spine_right - margin + COVER_TOLERANCE_PT:
+                outside += 1
+            continue
+        if (left < trim[0] + safe or right > trim[2] - safe or bottom < trim[1] + safe or top > trim[3] - safe
+                or (spine_left - margin < right and left < spine_right + margin)):
+            outside += 1
+        if left < barcode[2] and right > barcode[0] and bottom < barcode[3] and top > barcode[1]:
+            in_barcode += 1
+    if on_spine and not g.spine_text:
+        diag.error(f"preflight: text on a {g.spine:.2f} mm spine, which is too narrow for it "
+                   f"({g.profile}: {g.pages} pages)", path)
+    if g.spine_text and not on_spine:
+        diag.error("preflight: the spine has room for title and author but carries no text", path)
+    if outside:
+        diag.error(f"preflight: {outside} characters lie outside the safe area (within {spec.safety_mm:.1f} mm of "
+                   f"the trim or {spec.spine_margin_mm:.1f} mm of a spine fold)", path)
+    if in_barcode:
+        diag.error(f"preflight: {in_barcode} characters lie in the barcode area", path)
+    if cmyk:
+        _check_cmyk(reader, path, diag)

@@ -180,3 +180,128 @@ def resolve(pdf: PdfConfig, epub_toc_depth: int, **cli: object) -> PrintOptions:
 def _pick(*values: object) -> object:
     """The first value that is set (not None)."""
     return next((v for v in values if v is not None), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Full-wrap paperback covers (docs/printing.md, "Covers": every figure there with its source)
+
+IN = MM_PER_IN  # 1 in in mm, to write the services' inch figures as they publish them
+
+
+@dataclass(frozen=True)
+class CoverSpec:
+    """What one print-on-demand service asks of a perfect-bound full-wrap cover."""
+
+    bleed_mm: float
+    """Bleed on each of the four outer edges of the wrap."""
+    papers: dict[str, float]
+    """Interior paper → thickness per page (mm); the spine is pages × this (+ `spine_extra_mm`)."""
+    safety_mm: float
+    """Text and other important elements stay this far inside the trim."""
+    spine_margin_mm: float
+    """Clear space between spine text and each spine fold (binding variance)."""
+    spine_text_min_pages: int | None
+    """The service's own rule: no spine text below this page count (None: no published rule)."""
+    min_pages: int | None
+    """Fewest interior pages the service binds as a paperback (None: unknown)."""
+    barcode_mm: tuple[float, float]
+    """(width, height) kept clear on the back panel for the ISBN barcode."""
+    barcode_offset_mm: float
+    """The barcode area's distance from the spine fold and from the bottom trim."""
+    spine_extra_mm: float = 0.0
+    """Added to the page thickness (Lulu's formula adds 0.06 in)."""
+
+
+MIN_SPINE_TEXT_MM = 2.5
+"""Whatever a service allows, jebon sets spine text only when the spine less its two margins leaves
+at least this much (text about 6 pt high); below that a spine is left plain."""
+
+COVERS: dict[str, CoverSpec] = {
+    # KDP "Paperback cover" help: white 0.002252 in/page, cream 0.0025, premium colour 0.002347; 0.125 in
+    # bleed; spine text only for more than 79 pages, 0.0625 in clear of each fold; barcode 2 × 1.2 in.
+    "kdp": CoverSpec(bleed_mm=0.125 * IN, papers={"white": 0.002252 * IN, "cream": 0.0025 * IN,
+                                                    "color": 0.002347 * IN},
+                     safety_mm=0.125 * IN, spine_margin_mm=0.0625 * IN, spine_text_min_pages=80, min_pages=24,
+                     barcode_mm=(2 * IN, 1.2 * IN), barcode_offset_mm=0.25 * IN),
+    # Lulu "How is spine width calculated": perfect bound = pages / 444 + 0.06 in, whatever the paper.
+    "lulu": CoverSpec(bleed_mm=0.125 * IN, papers={"white": IN / 444, "cream": IN / 444}, spine_extra_mm=0.06 * IN,
+                      safety_mm=0.5 * IN, spine_margin_mm=0.0625 * IN, spine_text_min_pages=80, min_pages=32,
+                      barcode_mm=(2 * IN, 1.2 * IN), barcode_offset_mm=0.25 * IN),
+    # IngramSpark publishes a template generator, not a formula: these are KDP's figures, which secondary
+    # sources give for Ingram's 50 lb white and crème too (check the generated template; --spine overrides).
+    "ingramspark": CoverSpec(bleed_mm=0.125 * IN, papers={"white": 0.002252 * IN, "cream": 0.0025 * IN},
+                             safety_mm=0.25 * IN, spine_margin_mm=0.0625 * IN, spine_text_min_pages=None,
+                             min_pages=18, barcode_mm=(2 * IN, 1.2 * IN), barcode_offset_mm=0.25 * IN),
+    # 부크크 publishes no per-page figure that we found: 80 g/m² 모조지 (about 95 µm a leaf), the usual
+    # Korean 3 mm bleed; compare with the template Bookk gives for your page count.
+    "bookk": CoverSpec(bleed_mm=3.0, papers={"white": 0.0475, "cream": 0.0475}, safety_mm=5.0,
+                       spine_margin_mm=1.5, spine_text_min_pages=None, min_pages=None,
+                       barcode_mm=(2 * IN, 1.2 * IN), barcode_offset_mm=0.25 * IN),
+}
+
+
+@dataclass(frozen=True)
+class CoverGeometry:
+    """The measures of one full-wrap cover, in mm: bleed | back | spine | front | bleed."""
+
+    profile: str
+    paper: str
+    pages: int
+    trim_width: float
+    trim_height: float
+    bleed: float
+    spine: float
+    spine_text: bool
+    """Whether the spine carries title and author (the service's rule and legibility both allow it)."""
+
+    @property
+    def width(self) -> float:
+        return 2 * self.bleed + 2 * self.trim_width + self.spine
+
+    @property
+    def height(self) -> float:
+        return 2 * self.bleed + self.trim_height
+
+    @property
+    def spine_left(self) -> float:
+        """x of the spine's left fold (the back panel's right edge), from the media's left edge."""
+        return self.bleed + self.trim_width
+
+    @property
+    def spine_right(self) -> float:
+        return self.spine_left + self.spine
+
+    @property
+    def spec(self) -> CoverSpec:
+        return COVERS[self.profile]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"profile": self.profile, "paper": self.paper, "pages": self.pages,
+                "trim_mm": [round(self.trim_width, 3), round(self.trim_height, 3)],
+                "bleed_mm": round(self.bleed, 3), "spine_mm": round(self.spine, 3),
+                "size_mm": [round(self.width, 3), round(self.height, 3)],
+                "size_in": [round(self.width / IN, 4), round(self.height / IN, 4)],
+                "spine_text": self.spine_text}
+
+
+def spine_mm(profile: str, paper: str, pages: int) -> float:
+    """Spine width from the interior's page count and the service's published paper thickness."""
+    spec = COVERS[profile]
+    return pages * spec.papers[paper] + spec.spine_extra_mm
+
+
+def cover_geometry(profile: str, paper: str, pages: int, trim_width: float, trim_height: float,
+                   spine: float | None = None) -> CoverGeometry:
+    """The wrap for `pages` interior pages; `spine` (mm) overrides the computed spine width. Raise
+    UsageError for an unknown profile or paper, or a page count below 1."""
+    spec = COVERS.get(profile)
+    if spec is None:
+        raise UsageError(f"--profile {profile!r}: choose " + ", ".join(COVERS))
+    if paper not in spec.papers:
+        raise UsageError(f"--paper {paper!r}: {profile} offers " + ", ".join(spec.papers))
+    if pages < 1:
+        raise UsageError(f"--pages {pages}: give the interior's page count (1 or more)")
+    width = spine_mm(profile, paper, pages) if spine is None else spine
+    allowed = spec.spine_text_min_pages is None or pages >= spec.spine_text_min_pages
+    legible = width - 2 * spec.spine_margin_mm >= MIN_SPINE_TEXT_MM
+    return CoverGeometry(profile, paper, pages, trim_width, trim_height, spec.bleed_mm, width, allowed and legible)
