@@ -335,10 +335,13 @@ def test_cli_build_watch_rebuilds_and_stops_cleanly(book: Path, tmp_path: Path) 
     assert stdout.read_text().count("rebuilt") == 1
 
 
-def test_cli_build_watch_refuses_json(book: Path) -> None:
+def test_cli_build_watch_refuses_json_and_a_missing_book(book: Path, tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "jebon", "build", str(book), "--watch", "--json"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--watch and --json" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "jebon", "build", str(tmp_path / "nowhere"), "--watch"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "no such book folder" in result.stderr
 
 
 # -- a real browser ----------------------------------------------------------------------------------

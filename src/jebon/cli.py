@@ -119,9 +119,11 @@ def build(
                 print(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]},
                                  ensure_ascii=False, indent=2))
             _print_problems(exc.problems)
-            if watcher is None or isinstance(exc, UsageError):
+            # Watching goes on after a broken book (the next save fixes it), not after a bad command line
+            # or without a book to watch.
+            if watcher is None or isinstance(exc, UsageError) or not (book_dir / "book.toml").is_file():
                 raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
-            report = None  # watching: a broken book is fixed by the next save
+            report = None
     if report is not None:
         _print_report(report, as_json)
     if watcher is not None:

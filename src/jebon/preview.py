@@ -63,7 +63,9 @@ nav.jebon-preview .prev, nav.jebon-preview .next { flex: 1; }
 nav.jebon-preview .next { text-align: right; }
 nav.jebon-preview .up { text-align: center; }
 .jebon-warnings { font-family: "Jebon Sans KR", sans-serif; font-size: 0.8rem; color: #7a5a00;
-  background: #fff8e1; border: 1px solid #f0d98a; padding: 0.5em 1em; margin: 1em 0; }
+  background: #fff8e1; border: 1px solid #f0d98a; padding: 0.5em 1em; margin: 1em 0; text-align: left; }
+.jebon-warnings p { text-indent: 0; margin: 0.3em 0; font-weight: 700; }
+.jebon-warnings ul { margin: 0.3em 0; }
 .jebon-warnings li, .jebon-errors li { margin: 0.4em 0; text-indent: 0; }
 .jebon-errors { font-family: "Jebon Sans KR", sans-serif; margin: 2em 0; text-align: left; }
 .jebon-errors h1 { color: #b03a2e; font-size: 1.3em; }
