@@ -6,9 +6,12 @@ import json
 import logging
 import signal
 import sys
+import threading
+import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +21,10 @@ from rich.text import Text
 
 from . import __version__
 from .errors import JebonError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from .api import BuildReport
+    from .watch import Rebuild, Watcher
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="jebon (제본): Korean magazine series → EPUB 3 books (and print PDF).")
@@ -78,6 +85,8 @@ def build(
     = None,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Fetch remote images (size/time-limited).")]
     = False,
+    watch: Annotated[bool, typer.Option("--watch", help="After building, rebuild whenever the book changes.")]
+    = False,
 ) -> None:
     """Build the book's EPUB and/or print PDF (every volume of a series)."""
     from .api import build as run_build
@@ -85,6 +94,14 @@ def build(
     formats = ["epub", "pdf"] if fmt is Format.all else [fmt.value]
     print_options = {"trim": trim, "bleed": bleed, "marks": marks, "variant": variant, "bookmarks": bookmarks,
                      "color": color, "profile": profile}
+    watcher = None
+    if watch:
+        from .watch import Watcher, book_inputs
+
+        if as_json:
+            _print_problems([Problem("--watch and --json cannot be used together")])
+            raise typer.Exit(EXIT_USAGE)
+        watcher = Watcher(book_inputs(book_dir, out_dir))  # before the first build: no change is missed
     labels = {"read": "Reading sources", "volumes": "Building volumes"}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   console=err, transient=True, disable=as_json) as bar:
@@ -102,7 +119,20 @@ def build(
                 print(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]},
                                  ensure_ascii=False, indent=2))
             _print_problems(exc.problems)
-            raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
+            # Watching goes on after a broken book (the next save fixes it), not after a bad command line
+            # or without a book to watch.
+            if watcher is None or isinstance(exc, UsageError) or not (book_dir / "book.toml").is_file():
+                raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
+            report = None
+    if report is not None:
+        _print_report(report, as_json)
+    if watcher is not None:
+        _watch_builds(watcher, lambda: run_build(book_dir, formats, out_dir, strict=strict, print_options=print_options,
+                                                 volumes=volume, jobs=jobs, allow_remote=allow_remote),
+                      book_dir, report)
+
+
+def _print_report(report: BuildReport, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
         return
@@ -119,6 +149,47 @@ def build(
     out.print(table)
     out.print(f"{report.articles} articles · {report.characters:,} characters · {report.words:,} words · "
               f"{len(report.warnings)} warnings")
+
+
+def _watch_builds(watcher: Watcher, rebuild: Callable[[], BuildReport], book_dir: Path,
+                  first: BuildReport | None) -> None:
+    """`build --watch`: one line per rebuild, its new warnings and its errors, until Ctrl-C."""
+    from .watch import watch_build
+
+    seen = set(first.warnings) if first is not None else set()
+
+    def show(result: Rebuild) -> None:
+        nonlocal seen
+        names = ", ".join(_shown(p, book_dir) for p in result.changed[:3]) + (
+            f" and {len(result.changed) - 3} more" if len(result.changed) > 3 else "")
+        stamp = time.strftime("%H:%M:%S")
+        if result.report is None:
+            _print_problems(list(result.problems))
+            errors = sum(1 for p in result.problems if p.severity == "error")
+            err.print(Text(f"{stamp} {names} changed → build failed ({errors} error{'s' * (errors != 1)}); "
+                           "fix and save to rebuild",
+                           "red"), highlight=False, soft_wrap=True)
+            return
+        _print_problems([w for w in result.report.warnings if w not in seen])
+        seen = set(result.report.warnings)
+        files = ", ".join(f"{o.path.name} ({_human(o.size)})" for o in result.report.outputs)
+        out.print(Text(f"{stamp} {names} changed → rebuilt {files} in {result.seconds:.1f} s · "
+                       f"{len(result.report.warnings)} warnings"), highlight=False, soft_wrap=True)
+
+    err.print(f"watching {book_dir} for changes (Ctrl-C to stop)", highlight=False)
+    try:
+        watch_build(watcher, rebuild, show, threading.Event())
+    except KeyboardInterrupt:
+        err.print("stopped watching")
+        raise typer.Exit(130) from None
+
+
+def _shown(path: Path, book_dir: Path) -> str:
+    """A changed file as the author knows it: relative to the book folder, or just its name."""
+    try:
+        return str(path.relative_to(Path(book_dir).resolve()))
+    except ValueError:
+        return path.name
 
 
 @app.command()
@@ -171,6 +242,50 @@ def list_volumes(
                       str(row["last"]), str(row["from"] or "—"), str(row["to"] or "—"),
                       str(row["pages"]) if row["pages"] else "—")
     out.print(table)
+
+
+@app.command()
+def preview(
+    book_dir: Annotated[Path, typer.Argument(help="The book folder (holds book.toml).")],
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")]
+    = 8000,
+    volume: Annotated[int, typer.Option("--volume", "-v", min=1, help="Which volume of a series to show.")] = 1,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the preview in the web browser.")]
+    = False,
+) -> None:
+    """Serve the book as web pages on 127.0.0.1, reloaded whenever a file of the book changes."""
+    from .preview import PreviewServer, Site
+
+    def rendered(site: Site, changed: set[Path]) -> None:
+        names = ", ".join(sorted(_shown(p, book_dir) for p in changed)[:3])
+        stamp = time.strftime("%H:%M:%S")
+        if site.ok:
+            out.print(Text(f"{stamp} {names} changed → reloaded in {site.seconds:.1f} s · "
+                           f"{len(site.warnings)} warnings"), highlight=False, soft_wrap=True)
+        else:
+            _print_problems(list(site.problems))
+            count = len(site.problems)
+            err.print(Text(f"{stamp} {names} changed → the page shows {count} error{'s' * (count != 1)}", "red"),
+                      highlight=False, soft_wrap=True)
+
+    try:
+        server = PreviewServer(book_dir, port=port, volume=volume, on_render=rendered)
+    except JebonError as exc:
+        _print_problems(exc.problems)
+        raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
+    if not server.site.ok:
+        _print_problems(list(server.site.problems))
+    out.print(f"serving {book_dir} at {server.url} (only on this computer; Ctrl-C to stop)", highlight=False,
+              soft_wrap=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        err.print("preview stopped")
+        raise typer.Exit(130) from None
 
 
 @app.command()

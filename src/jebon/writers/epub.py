@@ -101,6 +101,18 @@ class EpubBuilder:
             data = covers.generate(self.meta.title, self.meta.subtitle, self.meta.authors, self.meta.publisher)
         return Asset(f"{self.cover_name}.png", "image/png", data)
 
+    def chapter_page(self, chapter: Chapter) -> bytes:
+        """One article's XHTML content document (also served as is by `jebon preview`)."""
+        return document(chapter.article.title, self.lang, [fragment(chapter.html)], css=self.css_name,
+                        body_type="bodymatter")
+
+    def stylesheet(self) -> bytes:
+        """epub.css with the book's [typography] choices applied."""
+        css = resources.style("epub.css")
+        if not self.config.typography.justify:
+            css += "\nbody { text-align: left; }\n"
+        return css.encode("utf-8")
+
     def cover_page(self, cover: Asset) -> bytes:
         img = E("img", {"src": cover.name, "alt": f"표지: {self.meta.title}", "class": "cover-image"})
         section = E("section", {"epub:type": "cover", "class": "cover"}, None, img)
@@ -236,10 +248,7 @@ class EpubBuilder:
         book = epub.EpubBook()
         self._metadata(book)
         cover = self.cover_asset()
-        chapters = [(c.article.id, c.file_name, document(c.article.title, self.lang,
-                                                         [fragment(c.html)], css=self.css_name,
-                                                         body_type="bodymatter"))
-                    for c in self.rendered.chapters]
+        chapters = [(c.article.id, c.file_name, self.chapter_page(c)) for c in self.rendered.chapters]
         docs = [("cover", "cover.xhtml", self.cover_page(cover)),
                 ("titlepage", "title.xhtml", self.title_page())]
         if self.series is not None:
@@ -259,11 +268,8 @@ class EpubBuilder:
         book.spine = spine
         book.add_item(epub.EpubNcx())
 
-        css = resources.style("epub.css")
-        if not self.config.typography.justify:
-            css += "\nbody { text-align: left; }\n"
         book.add_item(epub.EpubItem(uid="css", file_name=self.css_name, media_type="text/css",
-                                    content=css.encode("utf-8")))
+                                    content=self.stylesheet()))
         cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type,
                                    content=cover.data)
         cover_item.properties = ["cover-image"]
