@@ -313,8 +313,9 @@ class _VolumeResult:
     cache: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def _render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: bool = False) -> RenderedVolume:
-    rendered = render_volume(book, volume, diag, allow_remote=allow_remote)
+def _render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: bool = False,
+                    cache: Cache | None = None, jobs: int = 1) -> RenderedVolume:
+    rendered = render_volume(book, volume, diag, allow_remote=allow_remote, cache=cache, jobs=jobs)
     _check_glyphs(book, rendered, diag)
     return rendered
 
@@ -329,7 +330,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
         if book is None:
             book = load_book(job.book_dir, diag)
         volume = book.volumes[number - 1]
-        rendered = _render_checked(book, volume, diag, job.allow_remote)
+        rendered = _render_checked(book, volume, diag, job.allow_remote, cache, job.chapter_jobs)
         meta, series = edition(book, volume)
         result.characters, result.words = rendered.characters, rendered.words
         stem = f"{book.config.slug}{'' if job.single else f'-vol{number:02d}'}"

@@ -87,6 +87,8 @@ def build(
     = False,
     watch: Annotated[bool, typer.Option("--watch", help="After building, rebuild whenever the book changes.")]
     = False,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache",
+                                        help="Reuse unchanged work from OUT/.jebon-cache [default: on].")] = True,
 ) -> None:
     """Build the book's EPUB and/or print PDF (every volume of a series)."""
     from .api import build as run_build
@@ -112,7 +114,8 @@ def build(
 
         try:
             report = run_build(book_dir, formats, out_dir, strict=strict, progress=progress,
-                               print_options=print_options, volumes=volume, jobs=jobs, allow_remote=allow_remote)
+                               print_options=print_options, volumes=volume, jobs=jobs, allow_remote=allow_remote,
+                               cache=cache)
         except JebonError as exc:
             bar.stop()
             if as_json:
@@ -128,7 +131,7 @@ def build(
         _print_report(report, as_json)
     if watcher is not None:
         _watch_builds(watcher, lambda: run_build(book_dir, formats, out_dir, strict=strict, print_options=print_options,
-                                                 volumes=volume, jobs=jobs, allow_remote=allow_remote),
+                                                 volumes=volume, jobs=jobs, allow_remote=allow_remote, cache=cache),
                       book_dir, report)
 
 
@@ -149,6 +152,11 @@ def _print_report(report: BuildReport, as_json: bool) -> None:
     out.print(table)
     out.print(f"{report.articles} articles · {report.characters:,} characters · {report.words:,} words · "
               f"{len(report.warnings)} warnings")
+    reused = sum(hits for hits, _ in report.cache.values())
+    if reused:
+        done = sum(hits + misses for hits, misses in report.cache.values())
+        kinds = ", ".join(f"{kind} {hits}/{hits + misses}" for kind, (hits, misses) in report.cache.items())
+        out.print(f"cache: reused {reused} of {done} pieces ({kinds})")
 
 
 def _watch_builds(watcher: Watcher, rebuild: Callable[[], BuildReport], book_dir: Path,

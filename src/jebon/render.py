@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -12,8 +15,10 @@ import markdown
 from lxml import etree
 from markdown.extensions.toc import slugify_unicode
 
+from . import __version__
+from .cache import Cache, digest
 from .config import TypographyConfig
-from .errors import Diagnostics, RenderError
+from .errors import Diagnostics, Problem, RenderError
 from .images import Asset, ImageError, fetch_remote, make_asset
 from .model import Article, Book, Volume
 from .typography.punctuation import Rules, normalise_tree
@@ -332,14 +337,16 @@ def _to_xhtml(el: etree._Element) -> etree._Element:
     return new
 
 
-def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote: bool = False) -> RenderedVolume:
+def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote: bool = False,
+                  cache: Cache | None = None, jobs: int = 1) -> RenderedVolume:
     """Render every article of a volume; raise RenderError with every problem found. Remote images
-    are fetched only with `allow_remote` (size- and time-limited); otherwise no request is made."""
+    are fetched only with `allow_remote` (size- and time-limited); otherwise no request is made.
+    Each article's Markdown is parsed once per content (`cache`), in `jobs` worker processes."""
     book_root = book.config.root.resolve()
     by_path = {a.path.resolve(): a for a in book.articles}
     volume_ids = {a.id for a in volume.articles}
     renderers = [_ArticleRenderer(a, diag, book.config.typography) for a in volume.articles]
-    trees = [r.parse() for r in renderers]
+    trees = _parse_all(renderers, cache or Cache(None), jobs)
     ids = {r.article.id: {str(e.get("id")) for e in t.iter() if e.get("id")}
            for r, t in zip(renderers, trees, strict=True)}
     assets: dict[str, Asset] = {}
@@ -362,6 +369,81 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
         ))
     diag.raise_if_errors(RenderError)
     return RenderedVolume(volume=volume, chapters=tuple(chapters), assets=tuple(assets.values()))
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """An article's parsed, sanitised tree (as XML) and what parsing it reported."""
+
+    xml: str
+    problems: tuple[Problem, ...]
+    searched: tuple[tuple[str, int], ...]
+
+    def dump(self) -> bytes:
+        return pickle.dumps(self, protocol=5)
+
+
+def _parse_one(renderer: _ArticleRenderer) -> _Parsed:
+    own = Diagnostics()
+    renderer.diag = own
+    root = renderer.parse()
+    return _Parsed(etree.tostring(root, encoding="unicode"), tuple(own.problems), tuple(renderer._searched.items()))
+
+
+_PARSING: list[_ArticleRenderer] = []
+"""The renderers, set before the parse workers fork (so a task is an index)."""
+
+
+def _parse_task(index: int) -> _Parsed:
+    return _parse_one(_PARSING[index])
+
+
+def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> list[etree._Element]:
+    """Parse every article: from the cache when its text and the settings are unchanged, otherwise
+    in worker processes. Either way the tree goes through the same XML, so results are identical."""
+    if not renderers:
+        return []
+    settings = digest(__version__, markdown.__version__, etree.__version__, repr(renderers[0].typography))
+    keys = [digest(settings, str(r.article.path), str(r.article.body_line), r.article.body,
+                   repr(r.article.extra.get("line_break"))) for r in renderers]
+    parsed: list[_Parsed | None] = []
+    for key in keys:
+        entry = cache.get("parse", key)
+        parsed.append(pickle.loads(entry) if entry is not None else None)
+    todo = [i for i, found in enumerate(parsed) if found is None]
+    if jobs > 1 and len(todo) > 8:
+        diags = [r.diag for r in renderers]
+        _PARSING[:] = renderers
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                for i, done in zip(todo, pool.map(_parse_task, todo, chunksize=8), strict=True):
+                    parsed[i] = done
+        finally:
+            _PARSING.clear()
+            for renderer, diag in zip(renderers, diags, strict=True):
+                renderer.diag = diag
+    else:
+        for i in todo:
+            diag = renderers[i].diag
+            parsed[i] = _parse_one(renderers[i])
+            renderers[i].diag = diag
+    trees = []
+    for i, (renderer, result) in enumerate(zip(renderers, parsed, strict=True)):
+        assert result is not None
+        if i in todo:
+            cache.put("parse", keys[i], result.dump())
+        for problem in result.problems:  # replayed in order, as if parsed just now
+            if problem.severity == "error":
+                renderer.diag.error(problem.message, problem.path, problem.line, problem.hint)
+            else:
+                renderer.diag.warn(problem.message, problem.path, problem.line, problem.hint)
+        renderer._searched = dict(result.searched)
+        trees.append(etree.fromstring(result.xml, _XML_AS_HTML))
+    return trees
+
+
+_XML_AS_HTML = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
+_XML_AS_HTML.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
 
 
 def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
