@@ -281,7 +281,7 @@ def _image(path: Path, img: etree._Element, caption: str | None, images: list[Pa
 # at the first chrome line. What comes after the cut is read only for keywords, the magazine and the
 # article's address.
 
-_BYLINE = re.compile(r"^by(?:\s+|(?=[^\sA-Za-z0-9]))(?P<rest>.*)$", re.IGNORECASE)
+_BYLINE = re.compile(r"^by(?:\s+|$|(?=[^\sA-Za-z0-9]))(?P<rest>.*)$", re.IGNORECASE)
 _BYLINE_WINDOW = 20
 """The byline must be among the first 20 non-blank lines (a line starting with "by" further down is text)."""
 _DATE_AT_END = re.compile(r"(?P<before>.*?)[\s·•|,]*(?:" + DATE_PATTERN + r")\s*$")
@@ -298,7 +298,8 @@ CHROME = tuple(re.compile(p) for p in (
     r"^(매거진|작가|브런치북)의\s*(이전|다음)\s*글(\s.*)?$",  # 매거진의 이전글 <title>
     r"^(이전|다음)\s*글(\s.*)?$",
     r"^브런치는 최신 브라우저에.*$",  # 브런치는 최신 브라우저에 최적화 되어있습니다. …
-    r"^(keyword|keywords|magazine)(\s.*)?$",
+    r"^(keywords?|magazine)$",
+    r"^magazine\s+\S.*$",  # magazine <name>
     r"^(키워드|매거진|브런치북)$",
     r"^(라이킷|좋아요|댓글|공유|공유하기|구독|구독하기|구독자|신고|관심작가|응원하기|작가에게\s*응원하기)\s*[\d,]*$",
     r"^[\d,]+\s*(라이킷|명?\s*구독자|댓글)$",
