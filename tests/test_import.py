@@ -355,11 +355,17 @@ def test_a_page_that_is_not_brunch_is_an_error_naming_it(tmp_path: Path) -> None
     error = _fails(tmp_path, {
         "blog.html": "<!DOCTYPE html><html><body><article><p>남의 블로그 글</p></article></body></html>".encode(),
         "memo.txt": "장 볼 것\n우유\n달걀\n".encode(),
+        "page.mhtml": b"From: <Saved by Blink>\nMIME-Version: 1.0\nContent-Type: multipart/related;\n",
+        "page.webarchive": b"bplist00\xd1\x01\x02_\x10\x0fWebMainResource",
+        "empty.txt": b"",
         "good.txt": (FIXTURES / "첫 손님의 책.txt").read_bytes(),
     })
     text = str(error)
     assert "blog.html:1: an HTML page, but not a Brunch article: no article body" in text
     assert "memo.txt:1: not a Brunch page: no `by <author> <date>` line" in text
+    assert "page.mhtml:1: a single-file web archive (MHTML) is not supported" in text
+    assert "page.webarchive:1: a Safari web archive (.webarchive) is not supported" in text
+    assert "empty.txt:1: the file is empty" in text
     assert "Save Page As" in text and "good.txt" not in text
 
 
@@ -388,6 +394,13 @@ def test_a_missing_date_is_an_error_unless_the_file_date_is_asked_for(tmp_path: 
     assert any("undated.txt:4" in str(w) and "modification date 2023-05-06" in str(w) for w in report.warnings)
     assert "date: 2023-05-06  # the saved file's modification date: check it" in article.path.read_text("utf-8")
     assert _front(article.path)["date"] == dt.date(2023, 5, 6)
+
+
+def test_a_page_saved_as_utf16_is_read(tmp_path: Path) -> None:
+    page = tmp_path / "utf16.txt"
+    page.write_bytes((FIXTURES / "첫 손님의 책.txt").read_text("utf-8").encode("utf-16"))  # with a BOM
+    report = import_pages("brunch", [page], tmp_path / "book")
+    assert [a.title for a in report.articles] == ["첫 손님의 책"]
 
 
 def test_missing_inputs_and_a_file_as_book_are_errors(tmp_path: Path) -> None:

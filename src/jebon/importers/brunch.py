@@ -35,6 +35,10 @@ def read(path: Path, diag: Diagnostics) -> Page | None:
     except OSError as exc:
         diag.error(f"cannot be read: {exc.strerror or exc}", path)
         return None
+    if raw.startswith(b"bplist00"):
+        diag.error("a Safari web archive (.webarchive) is not supported", path, 1,
+                   "save the page as “Page Source” or “Webpage, complete” in another browser, or copy its text")
+        return None
     text = decode(path, raw, diag)
     if text is None:
         return None
