@@ -396,6 +396,21 @@ def test_a_missing_date_is_an_error_unless_the_file_date_is_asked_for(tmp_path: 
     assert _front(article.path)["date"] == dt.date(2023, 5, 6)
 
 
+def test_images_outside_the_saved_page_are_left_out(tmp_path: Path) -> None:
+    (tmp_path / "private.png").write_bytes((FIXTURES / "rainy-season_files" / "R1280x0.png").read_bytes())
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    page = (FIXTURES / "rainy-season.html").read_text("utf-8").replace(
+        "./rainy-season_files/R1280x0.png", "../private.png").replace("./rainy-season_files/", "./없는_files/")
+    (saved / "rainy-season.html").write_text(page, encoding="utf-8")
+    report = import_pages("brunch", [saved], tmp_path / "book")
+    assert report.articles[0].images == 0
+    assert not (tmp_path / "book" / "articles" / "images").exists()
+    messages = [str(w) for w in report.warnings]
+    assert any("'../private.png' is outside the saved page's folder" in m for m in messages)
+    assert any("R1280x0(1).png' is not beside the page" in m for m in messages)
+
+
 def test_a_page_saved_as_utf16_is_read(tmp_path: Path) -> None:
     page = tmp_path / "utf16.txt"
     page.write_bytes((FIXTURES / "첫 손님의 책.txt").read_text("utf-8").encode("utf-16"))  # with a BOM

@@ -235,6 +235,12 @@ def _image(path: Path, img: etree._Element, caption: str | None, images: list[Pa
             remote = remote or value
         elif not parts.scheme and parts.path:
             file = path.parent / unquote(parts.path)
+            if not file.resolve().is_relative_to(path.parent.resolve()):
+                # A browser saves images below the page (`Title_files/`); a page that points elsewhere
+                # on this computer must not bring that file into a book.
+                diag.warn(f"image {value!r} is outside the saved page's folder; it is left out", path, line,
+                          "copy the image next to the page if it belongs to the article")
+                return ""
             if file.is_file():
                 local = file
                 break

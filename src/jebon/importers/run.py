@@ -138,7 +138,6 @@ def import_pages(kind: str, inputs: Sequence[Path | str], book_dir: Path | str, 
         diag.warn("[articles] order lists the articles by name: the new ones are left out of the book until "
                   "you add them: " + ", ".join(p.path.name for p in plans if p.status == "imported"),
                   book.root / CONFIG_NAME, None, "add them to `order`, or remove `order` to read articles by name")
-    report.articles.sort(key=lambda a: (a.date or dt.date.max, a.title))
     report.problems = list(diag.problems)
     return report
 
@@ -162,6 +161,9 @@ def _open_book(root: Path, diag: Diagnostics) -> _Book:
             order = tuple(articles["order"]) if isinstance(articles.get("order"), list) else None
             encoding = articles.get("encoding", encoding) if isinstance(articles.get("encoding"), str) else encoding
     folder = root / dir_name
+    if not folder.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(f"{config}: [articles] dir {dir_name!r} is outside the book folder; "
+                          "jebon imports only into the book")
     existing = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         try:
