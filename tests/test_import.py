@@ -510,6 +510,14 @@ def test_converted_html_renders_the_same_words(parts: list[str]) -> None:
     assert _words(_render(markdown)) == _words(lxml.html.fragment_fromstring(html)), markdown
 
 
+def test_ruby_becomes_jebon_ruby() -> None:
+    html = "<div><p><ruby>活字<rp>(</rp><rt>활자</rt><rp>)</rp></ruby>와 <ruby>a*b<rt>x</rt></ruby></p></div>"
+    markdown = Converter(lambda img, caption: "").markdown(lxml.html.fragment_fromstring(html))
+    assert markdown == "{活字|활자}와 a\\*b(x)\n"
+    ruby = _render(markdown).find(".//ruby")
+    assert ruby is not None and ruby.text == "活字" and ruby.findtext("rt") == "활자"
+
+
 # -- the command line -----------------------------------------------------------------------------
 
 def test_cli_json_report_and_table(tmp_path: Path) -> None:

@@ -244,6 +244,8 @@ class Converter:
         if tag == "code" and el.find(".//img") is None and el.find(".//br") is None:
             lead, code, trail = _split_space(_WHITESPACE.sub(" ", _CONTROL.sub("", "".join(map(str, el.itertext())))))
             return f"{lead}{CODE}{code}{CODE_END}{trail}" if code else lead + trail
+        if tag == "ruby":
+            return self.ruby(el)
         if tag in ("rp", "rt"):
             return ""
         inner_strong = strong or tag in ("b", "strong")
@@ -259,6 +261,20 @@ class Converter:
         if tag == "a":
             return self.link(el, content)
         return content
+
+    def ruby(self, el: etree._Element) -> str:
+        """`<ruby>漢字<rt>한자</rt></ruby>` → jebon's `{漢字|한자}`; the base and its reading as text
+        (`漢字(한자)`) when either holds a character that the ruby syntax or Markdown would read."""
+        readings = [" ".join("".join(map(str, rt.itertext())).split()) for rt in el.iter("rt")]
+        for rt in list(el.iter("rt", "rp")):
+            rt.drop_tree()  # type: ignore[attr-defined]
+        base = " ".join("".join(map(str, el.itertext())).split())
+        reading = " ".join(filter(None, readings))
+        if not base or not reading:
+            return escape_chars(base or reading)
+        if re.search(r"[\\`*_\[\]{}|<>&!#\x00-\x1f]", base + reading):
+            return escape_chars(f"{base}({reading})")
+        return raw(f"{{{base}|{reading}}}")
 
     def link(self, el: etree._Element, content: str) -> str:
         href = (el.get("href") or "").strip()
