@@ -134,9 +134,10 @@ def import_pages(kind: str, inputs: Sequence[Path | str], book_dir: Path | str, 
     elif title:
         diag.warn(f"--title is not used: {CONFIG_NAME} already exists and is never overwritten",
                   book.root / CONFIG_NAME, None, "edit its [book] title instead")
-    if book.order is not None and plans:
+    new = [plan.path.name for plan in plans if plan.status == "imported"]
+    if book.order is not None and new:
         diag.warn("[articles] order lists the articles by name: the new ones are left out of the book until "
-                  "you add them: " + ", ".join(p.path.name for p in plans if p.status == "imported"),
+                  "you add them: " + ", ".join(new),
                   book.root / CONFIG_NAME, None, "add them to `order`, or remove `order` to read articles by name")
     report.problems = list(diag.problems)
     return report
@@ -154,7 +155,10 @@ def _open_book(root: Path, diag: Diagnostics) -> _Book:
         except UnicodeDecodeError:
             raise ConfigError(f"{config}: not UTF-8 (save book.toml as UTF-8)") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config}: invalid TOML: {exc} (fix it, then import again)") from None
+            m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+            message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+            raise ConfigError(f"{config}{f':{m.group(1)}' if m else ''}: invalid TOML: {message} "
+                              "(fix it, then import again)") from None
         articles = data.get("articles", {})
         if isinstance(articles, dict):
             dir_name = articles.get("dir", dir_name) if isinstance(articles.get("dir"), str) else dir_name
