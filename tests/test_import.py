@@ -469,7 +469,8 @@ def test_chrome_lines_are_whole_lines_only() -> None:
     for line in ("라이킷 27", "댓글 3", "공유", "구독자 1,204", "매거진의 이전글 장마철의 헌책", "작가의 다음글",
                  "keyword", "magazine 작은 서점", "브런치는 최신 브라우저에 최적화 되어있습니다. IE chrome safari"):
         assert brunch.is_chrome(line), line
-    for line in ("댓글을 달아 준 손님이 있었다.", "공유 서가를 만들었다", "keywords are hard", "매거진을 읽는 밤"):
+    for line in ("댓글을 달아 준 손님이 있었다.", "공유 서가를 만들었다", "keywords are hard", "매거진을 읽는 밤",
+                 "다음 글 예고: 장마철의 헌책", "작가의 다른 글을 찾아 읽었다.", "이전 글에서 말한 서가"):
         assert not brunch.is_chrome(line), line
 
 

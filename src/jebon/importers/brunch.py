@@ -306,14 +306,14 @@ _URL_LINE = re.compile(r"^<?(https?://(?:www\.|m\.)?brunch\.co\.kr/@[^\s>]+)>?$"
 # that a sentence of the text that merely starts with one of these words is not taken for chrome.
 CHROME = tuple(re.compile(p) for p in (
     r"^(매거진|작가|브런치북)의\s*(이전|다음)\s*글(\s.*)?$",  # 매거진의 이전글 <title>
-    r"^(이전|다음)\s*글(\s.*)?$",
+    r"^(이전|다음)글$",
     r"^브런치는 최신 브라우저에.*$",  # 브런치는 최신 브라우저에 최적화 되어있습니다. …
     r"^(keywords?|magazine)$",
     r"^magazine\s+\S.*$",  # magazine <name>
     r"^(키워드|매거진|브런치북)$",
     r"^(라이킷|좋아요|댓글|공유|공유하기|구독|구독하기|구독자|신고|관심작가|응원하기|작가에게\s*응원하기)\s*[\d,]*$",
     r"^[\d,]+\s*(라이킷|명?\s*구독자|댓글)$",
-    r"^(이 작가의|이 매거진의|작가의)\s*다른\s*글.*$",
+    r"^(이 작가의|이 매거진의|작가의)\s*다른\s*글(\s*더\s*보기)?$",
 ))
 
 
