@@ -200,7 +200,7 @@ def import_brunch(
     into: Annotated[Path, typer.Option("--into", help="The book folder (created if missing).", show_default=False)],
     force: Annotated[bool, typer.Option("--force", help="Write over articles the book already has.")] = False,
     title: Annotated[str | None, typer.Option(
-        help="Title for a new book.toml [default: the first article's magazine, else its author].")] = None,
+        help="Title for a new book.toml (default: the first article's magazine, else its author).")] = None,
     date_from_mtime: Annotated[bool, typer.Option(
         "--date-from-mtime", help="Date pages that show none by their file's modification time.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
