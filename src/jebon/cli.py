@@ -390,6 +390,57 @@ def cover(
                   soft_wrap=True)
 
 
+import_app = typer.Typer(no_args_is_help=True, help="Import articles written elsewhere into a book folder.")
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("brunch")
+def import_brunch(
+    saved: Annotated[list[Path], typer.Argument(
+        help="Saved Brunch pages: Title.html (with Title_files/ beside it) or copied text (.txt); "
+             "a folder stands for the pages in it.", show_default=False)],
+    into: Annotated[Path, typer.Option("--into", help="The book folder (created if missing).", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="Write over articles the book already has.")] = False,
+    title: Annotated[str | None, typer.Option(
+        help="Title for a new book.toml (default: the first article's magazine, else its author).")] = None,
+    date_from_mtime: Annotated[bool, typer.Option(
+        "--date-from-mtime", help="Date pages that show none by their file's modification time.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
+) -> None:
+    """Import Brunch articles saved from the browser as Markdown articles, in date order."""
+    from .importers.run import import_pages
+
+    try:
+        report = import_pages("brunch", saved, into, force=force, title=title, date_from_mtime=date_from_mtime)
+    except JebonError as exc:
+        if as_json:
+            print(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]}, ensure_ascii=False,
+                             indent=2))
+        _print_problems(exc.problems)
+        raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
+    if as_json:
+        print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
+        return
+    _print_problems(report.warnings)
+    table = Table(show_header=True, header_style="bold")
+    for column in ("", "date", "title", "article", "images", "note"):
+        table.add_column(column, overflow="fold", justify="right" if column == "images" else "left")
+    for row in report.articles:
+        style = {"imported": "green", "replaced": "yellow", "skipped": "dim"}[row.status]
+        table.add_row(Text(row.status, style), row.date.isoformat() if row.date else "—", row.title,
+                      row.path.name if row.path else "—", str(row.images) if row.images else "",
+                      Text(row.reason or "", "dim"))
+    out.print(table)
+    if report.book_toml:
+        out.print(f"created {report.book_toml}")
+    out.print(f"{report.count('imported')} imported · {report.count('replaced')} replaced · "
+              f"{report.count('skipped')} skipped · {len(report.warnings)} warnings")
+    if report.count("skipped"):
+        out.print("skipped pages are already in the book: --force writes over their articles")
+    if report.count("imported") or report.count("replaced"):
+        out.print(f"next: jebon build {into}")
+
+
 def _terminate(signum: int, frame: object) -> None:
     """SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so no temporary file is left behind."""
     raise KeyboardInterrupt

@@ -1,0 +1,1 @@
+"""Importers: articles written on other platforms (Brunch) → Markdown articles of a book."""
