@@ -12,13 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import config as config_mod
-from . import fonts, preflight, printing, sources
+from . import fonts, printing, sources
 from .cache import CACHE_DIR, Cache
 from .errors import Diagnostics, JebonError, Problem, UsageError, log
 from .model import Book, Volume, assemble, edition
 from .render import RenderedVolume, render_volume
 from .writers.epub import EpubBuilder
-from .writers.pdf import PdfBuilder
 
 FORMATS = ("epub", "pdf")
 Progress = Callable[[str, int, int], None]
@@ -143,6 +142,8 @@ def check(book_dir: Path | str, *, progress: Progress = _noop, pdf: bool = False
                 if not path.is_file():
                     diag.error(f"no PDF to preflight at {path}", hint=f"run `jebon build {book_dir} --format pdf`")
                     continue
+                from . import preflight  # the PDF side is imported only when a PDF is involved
+
                 preflight.check_pdf(path.read_bytes(), options, path, diag)
             diag.raise_if_errors()
     except JebonError as exc:
@@ -338,9 +339,13 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
             path = job.out / f"{stem}.{fmt}"
             pages = None
             if fmt == "epub":
-                data = EpubBuilder(book.config, rendered, epoch=job.epoch, meta=meta, series=series).build()
+                data = EpubBuilder(book.config, rendered, epoch=job.epoch, meta=meta, series=series,
+                                   cache=cache).build()
             else:
                 assert job.options is not None
+                from . import preflight  # the PDF side is imported only when a PDF is asked for
+                from .writers.pdf import PdfBuilder
+
                 pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta,
                                  series=series).build(jobs=job.chapter_jobs, cache=cache)
                 data, pages = pdf.data, pdf.pages

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
+import struct
 import uuid
 import zipfile
+import zlib
 from typing import Any
 
 from ebooklib import epub
 from lxml import etree
 
 from .. import __version__, covers, fonts, resources
+from ..cache import Cache, digest, file_digest
 from ..config import BookConfig, BookMeta
 from ..images import Asset, sniff
 from ..model import SeriesInfo
@@ -69,6 +73,28 @@ class _Writer(epub.EpubWriter):  # type: ignore[misc]
     def _get_ncx(self) -> bytes:
         return self._ncx
 
+    def write(self) -> None:
+        """Hand every entry to a collector instead of compressing it: `_zip` packs them once."""
+        self.out = _Entries()
+        self.out.writestr("mimetype", MIMETYPE)
+        self._write_container()
+        self._write_opf()
+        self._write_items()
+
+
+class _Entries:
+    """Stands in for the zipfile ebooklib writes to: keeps (name, bytes) in order."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes]] = []
+
+    def writestr(self, name: Any, data: str | bytes, *args: Any, **kwargs: Any) -> None:
+        name = name.filename if isinstance(name, zipfile.ZipInfo) else str(name)
+        self.items.append((name, data.encode("utf-8") if isinstance(data, str) else bytes(data)))
+
+    def close(self) -> None:
+        pass
+
 
 class EpubBuilder:
     """Builds one volume's EPUB. Reading order: cover, title page, contents, articles, colophon."""
@@ -77,7 +103,8 @@ class EpubBuilder:
     cover_name = "images/cover"
 
     def __init__(self, config: BookConfig, rendered: RenderedVolume, *, epoch: int | None = None,
-                 meta: BookMeta | None = None, series: SeriesInfo | None = None):
+                 meta: BookMeta | None = None, series: SeriesInfo | None = None, cache: Cache | None = None):
+        self.cache = cache or Cache(None)
         self.config = config
         self.meta = meta or config.book
         self.series = series
@@ -282,15 +309,14 @@ class EpubBuilder:
             book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.otf",
                                         media_type="font/otf", content=data))
 
-        raw = io.BytesIO()
-        writer = _Writer(raw, book, nav_bytes, self.ncx(),
+        writer = _Writer(None, book, nav_bytes, self.ncx(),
                          {"mtime": self.modified, "epub3_landmark": False, "epub2_guide": False,
                           "compresslevel": 9, "spine_direction": False, "package_direction": False,
                           "epub3_pages": False, "play_order": {"enabled": False, "start_from": 1},
                           "raise_exceptions": True, "ignore_ncx": False})
         writer.process()
         writer.write()
-        return _deterministic_zip(raw.getvalue(), self.modified)
+        return _zip(writer.out.items, self.modified, self.cache)
 
     def _metadata(self, book: epub.EpubBook) -> None:
         meta = self.meta
@@ -347,19 +373,24 @@ class EpubBuilder:
         text: set[str] = set()
         heavy: set[str] = set()
         for _, _, content in docs:
-            root = etree.fromstring(content)
-            text.update("".join(str(t) for t in root.itertext()))
-            for el in root.iter():
-                if not isinstance(el.tag, str):
-                    continue
-                local = etree.QName(el).localname
-                if local in ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th", "dt", "title") \
-                        or (local == "p" and (el.get("class") or "").startswith("book-")):
-                    heavy.update("".join(str(t) for t in el.itertext()))
+            key = digest(content)
+            entry = self.cache.get("epub-chars", key)
+            if entry is None:
+                plain, bold = _characters(content)
+                self.cache.put("epub-chars", key, json.dumps([plain, bold]).encode())
+            else:
+                plain, bold = json.loads(entry)
+            text.update(plain)
+            heavy.update(bold)
         result = []
         for face in fonts.FACES:
-            chars = text if face.weight == 400 else heavy | set("0123456789")
-            result.append((face, fonts.subset(face, chars)))
+            chars = "".join(sorted(text if face.weight == 400 else heavy | set("0123456789")))
+            key = digest(file_digest(face.path), chars)
+            data = self.cache.get("epub-font", key)
+            if data is None:
+                data = fonts.subset(face, chars)
+                self.cache.put("epub-font", key, data)
+            result.append((face, data))
         return result
 
 
@@ -384,21 +415,60 @@ def fit_for_screen(asset: Asset) -> bytes:
     return out.getvalue()
 
 
-def _deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
-    """Re-pack ebooklib's zip: `mimetype` first and stored, fixed timestamps and permissions."""
-    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        names = ["mimetype"] + [n for n in source.namelist() if n != "mimetype"]
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            if name == "mimetype":
-                info.compress_type = zipfile.ZIP_STORED
-                target.writestr(info, MIMETYPE)
+def _characters(content: bytes) -> tuple[str, str]:
+    """The characters a document shows, and those it shows in bold (headings, strong, table heads)."""
+    root = etree.fromstring(content)
+    text = set("".join(str(t) for t in root.itertext()))
+    heavy: set[str] = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        local = etree.QName(el).localname
+        if local in ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th", "dt", "title") \
+                or (local == "p" and (el.get("class") or "").startswith("book-")):
+            heavy.update("".join(str(t) for t in el.itertext()))
+    return "".join(sorted(text)), "".join(sorted(heavy))
+
+
+STORED_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+"""Already compressed: stored as they are."""
+
+
+def _zip(entries: list[tuple[str, bytes]], when: dt.datetime, cache: Cache) -> bytes:
+    """The EPUB container: `mimetype` first and stored, then every entry in ebooklib's order, with
+    fixed timestamps and permissions (the same bytes for the same book). Deflated entries are
+    remembered by content, so a rebuild compresses only what changed."""
+    stamp = max(when.year, 1980), when.month, when.day
+    dos_date = ((stamp[0] - 1980) << 9) | (stamp[1] << 5) | stamp[2]
+    local = io.BytesIO()
+    central = io.BytesIO()
+    ordered = [e for e in entries if e[0] == "mimetype"] + [e for e in entries if e[0] != "mimetype"]
+    for name, data in ordered:
+        stored = name == "mimetype" or name.lower().endswith(STORED_TYPES)
+        if stored:
+            method, packed, crc = 0, data, zlib.crc32(data)
+        else:
+            method = 8
+            key = digest(data) if len(data) >= 4096 else ""
+            cached = cache.get("zip-entry", key) if key else None
+            if cached is not None:
+                crc, packed = int.from_bytes(cached[:4], "big"), cached[4:]
             else:
-                info.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(info, source.read(name), compresslevel=9)
-    return out.getvalue()
+                squeeze = zlib.compressobj(9, zlib.DEFLATED, -15)
+                packed = squeeze.compress(data) + squeeze.flush()
+                crc = zlib.crc32(data)
+                if key:
+                    cache.put("zip-entry", key, crc.to_bytes(4, "big") + packed)
+        raw_name = name.encode("utf-8")
+        flags = 0x800 if not name.isascii() else 0
+        offset = local.tell()
+        local.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, 0, dos_date, crc, len(packed),
+                                len(data), len(raw_name), 0))
+        local.write(raw_name)
+        local.write(packed)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | 20, 20, flags, method, 0, dos_date,
+                                  crc, len(packed), len(data), len(raw_name), 0, 0, 0, 0, 0o644 << 16, offset))
+        central.write(raw_name)
+    directory = central.getvalue()
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(ordered), len(ordered), len(directory), local.tell(), 0)
+    return local.getvalue() + directory + end
