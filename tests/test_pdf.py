@@ -91,6 +91,32 @@ def test_toc_page_numbers_are_the_pages_where_articles_start(sample_reader: PdfR
         assert printed % 2 == 1
 
 
+def test_every_internal_link_leads_somewhere(sample_pdf: Path) -> None:
+    """Contents entries, footnote and cross-article links are named destinations of the assembled
+    volume, each on the page where its target is; none is left as a placeholder URI."""
+    import pikepdf
+
+    pdf = pikepdf.open(sample_pdf)
+    items = list(pdf.Root.Names.Dests.Names)
+    dests = {str(k): v for k, v in zip(items[::2], items[1::2], strict=True)}
+    pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages, 1)}
+    links = []
+    for number, page in enumerate(pdf.pages, 1):
+        for annot in page.obj.get("/Annots", []):
+            assert "jebon-xref" not in str(annot.get("/A", {}).get("/URI", ""))
+            if "/Dest" in annot:
+                links.append((number, str(annot.Dest)))
+    toc_links = [name for number, name in links if number < 10 and name.endswith("-title")]
+    assert len(set(toc_links)) == len(article_titles())
+    for _, name in links:
+        assert name in dests, name
+        assert dests[name][0].objgen in pages
+    reader = PdfReader(sample_pdf)
+    for name in set(toc_links):  # the article's title is on the page its contents entry leads to
+        page = reader.pages[pages[dests[name][0].objgen] - 1].extract_text() or ""
+        assert any(title in page for title in article_titles())
+
+
 def test_running_heads_and_blank_versos(sample_reader: PdfReader) -> None:
     book_title = "골목의 활자"
     starts = {page for depth, _, page in outline_entries(sample_reader) if depth == 0}
@@ -273,3 +299,35 @@ def test_variants_are_declared(tmp_path: Path, variant: str, marker: bytes) -> N
         assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
     else:
         assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+
+
+def test_assembled_volume_looks_like_one_weasyprint_call(sample_pdf: Path) -> None:
+    """The volume is laid out per chapter and assembled; a reader must not see a difference from
+    laying the whole volume out in one WeasyPrint call: every page, rendered, is the same."""
+    import pypdfium2
+    from PIL import ImageChops
+
+    from jebon import printing
+    from jebon.api import _noop, _prepare
+    from jebon.errors import Diagnostics
+    from jebon.model import edition
+    from jebon.writers.pdf import PdfBuilder
+
+    book, rendered = _prepare(SAMPLE, _noop, Diagnostics())
+    options = printing.resolve(book.config.pdf, book.config.epub.toc_depth)
+    meta, series = edition(book, book.volumes[0])
+    whole = PdfBuilder(book.config, rendered[0], options, meta=meta, series=series).build_whole().data
+    one, assembled = pypdfium2.PdfDocument(whole), pypdfium2.PdfDocument(sample_pdf)
+    assert len(one) == len(assembled)
+    differing = []
+    for index in range(len(one)):
+        a = one[index].render(scale=50 / 72).to_pil().convert("L")
+        b = assembled[index].render(scale=50 / 72).to_pil().convert("L")
+        diff = ImageChops.difference(a, b).point(lambda v: 255 if v > 64 else 0)
+        changed = diff.histogram()[255]  # pixels a reader could see differ
+        if changed:
+            differing.append((index + 1, changed))
+        assert changed < 0.002 * a.width * a.height, f"page {index + 1}: {changed} pixels differ"
+    # Text set by the same engine in the same face lands on the same pixels; at most a head or a
+    # folio may sit a fraction of a point off (HarfBuzz and Pango round advances differently).
+    assert len(differing) <= 3, differing

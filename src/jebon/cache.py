@@ -112,6 +112,7 @@ class Cache:
         removed = 0
         for path in self.root.glob("*/*/*"):
             try:
+                # A second of slack: file times come from a coarser clock than time.time().
                 if path.stat().st_mtime < before - 1:
                     path.unlink()
                     removed += 1

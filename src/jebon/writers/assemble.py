@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import unquote
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,8 +73,6 @@ def assemble(front: bytes, pieces: Sequence[Piece], furniture: Furniture, *, boo
             folio = start + k + 1
             head = book_title if folio % 2 == 0 else (piece.head if k else None)
             drawer.draw(target, folio, head)
-            for annot in target.obj.get("/Annots", []):
-                _retarget(annot)
         for name, dest in _dests(src).items():  # the chapter's own anchors, at their exact spots
             names[name] = _moved(dest, src, targets)
         outline += _outline(src, targets)
@@ -81,6 +80,9 @@ def assemble(front: bytes, pieces: Sequence[Piece], furniture: Furniture, *, boo
     while signature > 1 and len(out.pages) % signature and len(out.pages) > 1:
         out.pages.append(blank)
     drawer.finish()
+    for page in out.pages:
+        for annot in page.obj.get("/Annots", []):
+            _retarget(annot)
     _set_dests(out, names)
     if outline:
         with out.open_outline() as tree:
@@ -123,7 +125,7 @@ def _retarget(annot: pikepdf.Object) -> None:
     uri = str(action.get("/URI", ""))
     if uri.startswith(XREF_SCHEME):
         del annot["/A"]
-        annot.Dest = pikepdf.String(uri[len(XREF_SCHEME):])
+        annot.Dest = pikepdf.String(unquote(uri[len(XREF_SCHEME):]))  # WeasyPrint %-encodes the URI
 
 
 def _dests(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:

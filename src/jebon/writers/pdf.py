@@ -612,6 +612,7 @@ class PdfBuilder:
             for a in el.iter("a"):
                 target = (a.get("href") or "")[1:]
                 a.set("data-page", str(numbers[target]) if numbers is not None else placeholder)
+                a.set("href", XREF_SCHEME + target)  # the target is in a chapter: a named destination
         parts = [lxml.html.tostring(el, encoding="unicode") for el in front]
         return (f'<!DOCTYPE html>\n<html lang="{self.meta.language}"><head>{"".join(self._head())}</head>'
                 f'<body>{"".join(parts)}</body></html>')

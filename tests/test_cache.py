@@ -1,0 +1,127 @@
+"""The build cache: cached and uncached builds give the same bytes, and an edit rebuilds exactly what
+depends on it (one article → its parse and its PDF chapter; a style → what that style lays out;
+a font → everything set in it, not the Markdown)."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from jebon import build, resources
+from jebon.api import BuildReport
+
+from .conftest import FEATURES
+
+FORMATS = ("epub", "pdf")
+
+
+def _outputs(report: BuildReport) -> dict[str, bytes]:
+    return {o.path.name: o.path.read_bytes() for o in report.outputs}
+
+
+def _build(book: Path, out: Path, *, cache: bool = True) -> BuildReport:
+    return build(book, FORMATS, out, jobs=1, cache=cache, epoch=1_700_000_000)
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of jebon's styles/ and fonts/, used instead of the bundled ones."""
+    root = tmp_path / "data"
+    for name in ("styles", "fonts"):
+        shutil.copytree(resources.data_dir(name), root / name)
+    monkeypatch.setattr(resources, "data_dir", lambda name: root / name)
+    return root
+
+
+def test_cached_and_uncached_builds_are_byte_identical(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:
+    book = copy_book(FEATURES)
+    fresh = _outputs(_build(book, tmp_path / "nocache", cache=False))
+    first = _build(book, tmp_path / "cached")
+    assert not (tmp_path / "nocache" / ".jebon-cache").exists()
+    assert all(hits == 0 for hits, _ in first.cache.values())  # an empty cache: everything was made
+    second = _build(book, tmp_path / "cached")
+    assert second.cache and all(misses == 0 for _, misses in second.cache.values()), second.cache
+    assert _outputs(first) == fresh
+    assert _outputs(second) == fresh
+    assert second.warnings == first.warnings  # the warnings of cached articles are reported again
+
+
+def test_editing_one_article_rebuilds_only_that_article(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:
+    book = copy_book(FEATURES)
+    out = tmp_path / "out"
+    _build(book, out)
+    article = book / "articles" / "b-second.md"
+    article.write_text(article.read_text("utf-8") + "\n덧붙인 문단 하나가 이 글에만 들어갑니다.\n", "utf-8")
+    report = _build(book, out)
+    articles = len(list((book / "articles").glob("*.md")))
+    assert report.cache["parse"] == (articles - 1, 1)
+    assert report.cache["pdf-chapter"] == (articles - 1, 1)
+    assert report.cache["pdf-furniture"] == (1, 0)
+    # ...and the result is what a clean build of the edited book gives.
+    assert _outputs(report) == _outputs(_build(book, tmp_path / "clean", cache=False))
+
+
+def test_a_style_change_relays_out_exactly_what_it_styles(copy_book: Callable[[Path], Path], tmp_path: Path,
+                                                          data_copy: Path) -> None:
+    book = copy_book(FEATURES)
+    out = tmp_path / "out"
+    _build(book, out)
+    articles = len(list((book / "articles").glob("*.md")))
+    css = data_copy / "styles" / "print.css"
+    css.write_text(css.read_text("utf-8") + "\nblockquote { border-left-width: 2pt; }\n", "utf-8")
+    report = _build(book, out)
+    assert report.cache["pdf-chapter"] == (0, articles)  # every chapter is laid out with print.css
+    assert report.cache["parse"] == (articles, 0)  # the Markdown does not depend on it
+    assert report.cache["epub-font"] == (4, 0)  # nor do the EPUB's fonts
+    epub_css = data_copy / "styles" / "epub.css"
+    epub_css.write_text(epub_css.read_text("utf-8") + "\nblockquote { margin-left: 1.5em; }\n", "utf-8")
+    report = _build(book, out)
+    assert report.cache["pdf-chapter"] == (articles, 0)  # the PDF does not use epub.css
+    assert report.cache["parse"] == (articles, 0)
+
+
+def _touch_font(path: Path) -> None:
+    """Change a font file without breaking it: a new 'modified' date in its head table."""
+    data = bytearray(path.read_bytes())
+    tables = struct.unpack(">H", data[4:6])[0]
+    for i in range(tables):
+        tag, _, offset, _ = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
+        if tag == b"head":
+            data[offset + 28:offset + 36] = struct.pack(">Q", 3_900_000_000)
+            path.write_bytes(bytes(data))
+            return
+    raise AssertionError("no head table")
+
+
+def test_a_font_change_rebuilds_what_is_set_in_it(copy_book: Callable[[Path], Path], tmp_path: Path,
+                                                  data_copy: Path) -> None:
+    book = copy_book(FEATURES)
+    out = tmp_path / "out"
+    _build(book, out)
+    articles = len(list((book / "articles").glob("*.md")))
+    _touch_font(data_copy / "fonts" / "JebonSansKR-Bold.otf")
+    report = _build(book, out)
+    assert report.cache["pdf-chapter"] == (0, articles)
+    assert report.cache["pdf-furniture"] == (0, 1)
+    assert report.cache["parse"] == (articles, 0)
+    assert report.cache["epub-font"] == (3, 1)  # only the changed face is cut again
+
+
+def test_a_full_build_prunes_what_it_no_longer_uses(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:
+    book = copy_book(FEATURES)
+    out = tmp_path / "out"
+    _build(book, out)
+    before = {p for p in (out / ".jebon-cache").rglob("*") if p.is_file()}
+    time.sleep(1.5)  # prune() keeps what is less than a second older than the build
+    article = book / "articles" / "c-third.md"
+    article.write_text(article.read_text("utf-8") + "\n바뀐 글입니다.\n", "utf-8")
+    _build(book, out)
+    after = {p for p in (out / ".jebon-cache").rglob("*") if p.is_file()}
+    gone = before - after
+    assert gone and len(gone) < len(before) / 2  # the old entries of the edited article, not the rest
+    assert not [p for p in after if p.name.startswith(".tmp-")]
