@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import unquote
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import pikepdf
 import uharfbuzz as hb

@@ -8,7 +8,7 @@ import json
 import multiprocessing
 import re
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -542,24 +542,31 @@ class PdfBuilder:
             tasks.insert(0, ("front", 0))
         global _CONTEXT
         _CONTEXT = (self, css_text, front_source)
-        try:
-            if jobs > 1 and len(tasks) > 1:
-                with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                                         mp_context=multiprocessing.get_context("fork")) as pool:
-                    results = list(zip(tasks, pool.map(_task, tasks), strict=True))
-            else:
-                results = [(task, _task(task)) for task in tasks]
-        finally:
-            _CONTEXT = None
-        for (_, i), result in results:
+
+        def keep(task: tuple[str, int], result: ChapterLayout | Furniture | int) -> None:
+            """Each result goes into the cache as soon as it is made: an interrupted build keeps it."""
+            nonlocal furniture, front_pages
             if isinstance(result, ChapterLayout):
-                layouts[i] = result
-                cache.put("pdf-chapter", keys[i], result.dump())
+                layouts[task[1]] = result
+                cache.put("pdf-chapter", keys[task[1]], result.dump())
             elif isinstance(result, Furniture):
                 furniture = result
                 cache.put("pdf-furniture", furniture_key, result.dump())
             else:
                 front_pages = result
+
+        try:
+            if jobs > 1 and len(tasks) > 1:
+                with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                                         mp_context=multiprocessing.get_context("fork")) as pool:
+                    futures = {pool.submit(_task, task): task for task in tasks}
+                    for future in as_completed(futures):
+                        keep(futures[future], future.result())
+            else:
+                for task in tasks:
+                    keep(task, _task(task))
+        finally:
+            _CONTEXT = None
         ready = [layout for layout in layouts if layout is not None]
         assert furniture is not None and front_pages is not None
         # The front matter with the contents' page numbers. Its own length decides where the
