@@ -54,6 +54,9 @@ class BookResult:
     covers: list[Output] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    reused: int = 0
+    """Pieces of work `jebon build` took from its cache (of `pieces`)."""
+    pieces: int = 0
 
     @property
     def files(self) -> list[str]:
@@ -97,7 +100,8 @@ def run_json(command: list[str], result: BookResult, what: str) -> dict[str, Any
     result.ok = False
     errors = [problem_text(p) for p in report.get("errors", [])]
     if not errors:  # a usage error from the option parser, a crash: no JSON, only stderr
-        tail = [line for line in done.stderr.strip().splitlines() if line.strip()][-10:]
+        lines = (line.strip(" │") for line in done.stderr.splitlines() if not line.lstrip().startswith(("╭", "╰")))
+        tail = [line for line in lines if line][-10:]  # Rich's error box, unboxed
         errors = [f"`jebon {what}` exited with {done.returncode}: " + " / ".join(tail)]
     result.errors += [f"{what}: {e}" for e in errors]
     return None
@@ -116,12 +120,15 @@ def build_book(book: Path, jebon: list[str], args: argparse.Namespace) -> BookRe
     command += ["--out", str(out)] if out is not None else []
     command += ["--strict"] if args.strict else []
     command += ["--no-cache"] if args.no_cache else []
-    command += ["--jobs", str(args.jobs)] if args.jobs else []
+    command += ["--jobs", str(args.jobs)] if args.jobs is not None else []
     report = run_json(command, result, "build")
     if report is not None:
         result.title = str(report.get("title", ""))
         result.outputs = outputs(report["outputs"])
         result.warnings += [problem_text(w) for w in report.get("warnings", [])]
+        for counts in report.get("cache", {}).values():
+            result.reused += int(counts["reused"])
+            result.pieces += int(counts["reused"]) + int(counts["rebuilt"])
     if report is not None and not args.no_proof:
         # The same folder as the build: proof reads the PDF just built instead of laying it out again.
         command = [*jebon, "proof", str(book), "--json"]
@@ -175,7 +182,8 @@ def summary(results: list[BookResult]) -> str:
     for r in results:
         status = "ok" if r.ok else "**failed**"
         proofs = f", {len(r.proofs) - len(r.sheets)} proof pages + {len(r.sheets)} contact sheet(s)" if r.proofs else ""
-        lines.append(f"- `{r.book}`: {status} in {r.seconds:.1f} s, {len(r.warnings)} warning(s){proofs}")
+        cache = f", cache reused {r.reused} of {r.pieces} pieces" if r.pieces else ""
+        lines.append(f"- `{r.book}`: {status} in {r.seconds:.1f} s, {len(r.warnings)} warning(s){proofs}{cache}")
         lines += [f"  - error: {cell(e)}" for e in r.errors]
         lines += [f"  - warning: {cell(w)}" for w in r.warnings[:20]]
         if len(r.warnings) > 20:
@@ -216,9 +224,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"building {book} …", flush=True)
             result = build_book(book, jebon, args)
             results.append(result)
-            status = "ok" if result.ok else "FAILED"
-            print(f"  {status}: {len(result.files)} files, {len(result.warnings)} warnings, "
-                  f"{result.seconds:.1f} s", flush=True)
+            status = f"ok: {len(result.files)} files" if result.ok else "FAILED (its files are not listed)"
+            print(f"  {status}, {len(result.warnings)} warnings, cache reused {result.reused} of {result.pieces} "
+                  f"pieces, {result.seconds:.1f} s", flush=True)
             for error in result.errors:
                 print(f"  error: {error}", flush=True)
     except KeyboardInterrupt:
