@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from jebon.cli import app
 
-from .conftest import FEATURES
+from .conftest import FEATURES, SAMPLE
 
 runner = CliRunner()
 
@@ -47,6 +47,17 @@ def test_strict_turns_warnings_into_errors_and_writes_nothing(tmp_path: Path) ->
     assert result.exit_code == 1
     assert "a-first.md:11" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_strict_fails_on_preflight_warnings_too(tmp_path: Path) -> None:
+    """The sample's images print below 300 dpi on a print profile: a warning only preflight sees,
+    after layout. --strict makes it an error, and neither the PDF nor the EPUB is written."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(out), "--format", "all", "--profile", "kdp",
+                                 "--strict"])
+    assert result.exit_code == 1, result.output
+    assert "dpi" in result.stderr and "error" in result.stderr
+    assert not list(out.glob("*.pdf")) and not list(out.glob("*.epub"))
 
 
 def test_build_all_formats_with_print_flags(tmp_path: Path) -> None:

@@ -335,6 +335,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
         meta, series = edition(book, volume)
         result.characters, result.words = rendered.characters, rendered.words
         stem = f"{book.config.slug}{'' if job.single else f'-vol{number:02d}'}"
+        made: list[tuple[OutputFile, bytes]] = []
         for fmt in job.formats:
             path = job.out / f"{stem}.{fmt}"
             pages = None
@@ -352,9 +353,16 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
                 for url in pdf.refused:
                     diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)
                 # Preflight after every PDF build: failures are named, never silent.
+                before = len(diag.problems)
                 preflight.check_pdf(data, job.options, path, diag, pdf.image_dpi)
-            write_atomic(path, data)
-            result.outputs.append(OutputFile(path, fmt, number, len(data), pages))
+                if job.strict and len(diag.problems) > before:
+                    # --strict: what preflight warns about only now, after layout, is an error too.
+                    diag.problems[before:] = [replace(p, severity="error") for p in diag.problems[before:]]
+            made.append((OutputFile(path, fmt, number, len(data), pages), data))
+        if not (job.strict and diag.errors):  # strict writes nothing when anything is wrong
+            for output, data in made:
+                write_atomic(output.path, data)
+                result.outputs.append(output)
     except JebonError as exc:
         diag.problems += [p for p in exc.problems if p not in diag.problems]
     except Exception as exc:  # a crash in one volume must not take the others down

@@ -404,7 +404,7 @@ def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> li
     if not renderers:
         return []
     settings = digest(__version__, markdown.__version__, etree.__version__, repr(renderers[0].typography))
-    keys = [digest(settings, str(r.article.path), str(r.article.body_line), r.article.body,
+    keys = [digest(settings, str(r.article.path.resolve()), str(r.article.body_line), r.article.body,
                    repr(r.article.extra.get("line_break"))) for r in renderers]
     parsed: list[_Parsed | None] = []
     for key in keys:
