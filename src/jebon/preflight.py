@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.generic import DictionaryObject
+import pikepdf
 
 from .errors import Diagnostics
 from .printing import CoverGeometry, PrintOptions
@@ -17,46 +16,73 @@ PT_PER_MM = 72 / 25.4
 TOLERANCE_PT = 0.6
 
 
-def _box(page: Any, name: str) -> tuple[float, float, float, float] | None:
-    box = page.get(f"/{name}")
+def _open(data: bytes) -> pikepdf.Pdf:
+    return pikepdf.open(io.BytesIO(data))
+
+
+def _box(page: pikepdf.Page, name: str) -> tuple[float, float, float, float] | None:
+    box = page.obj.get(f"/{name}")
     if box is None:
         return None
     return tuple(float(v) for v in box)  # type: ignore[return-value]
 
 
-def _fonts(reader: PdfReader) -> dict[str, bool]:
-    """Every font used on any page → whether its program is embedded."""
+def _fonts(pdf: pikepdf.Pdf) -> dict[str, bool]:
+    """Every font used on any page → whether its program is embedded. Shared resources, fonts and
+    forms are looked at once (a long book repeats them on every page); images are never opened."""
     result: dict[str, bool] = {}
-    for page in reader.pages:
-        resources = page.get("/Resources")
-        stack = [resources.get_object()] if resources is not None else []
+    seen: set[tuple[int, int]] = set()
+
+    def once(obj: pikepdf.Object) -> bool:
+        if not obj.is_indirect:
+            return True
+        if obj.objgen in seen:
+            return False
+        seen.add(obj.objgen)
+        return True
+
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources")
+        stack = [resources] if resources is not None and once(resources) else []
         while stack:
             res = stack.pop()
-            if not isinstance(res, DictionaryObject):
-                continue
-            font_dict: Any = (res.get("/Font") or DictionaryObject()).get_object()
-            for font in font_dict.values():
-                font = font.get_object()
+            for font in (res.get("/Font") or {}).values():
+                if not once(font):
+                    continue
                 name = str(font.get("/BaseFont", "?"))
-                if font.get("/Subtype") == "/Type0":
-                    font = font["/DescendantFonts"][0].get_object()
+                if font.get("/Subtype") == pikepdf.Name.Type0:
+                    font = font.DescendantFonts[0]
                 descriptor = font.get("/FontDescriptor")
                 embedded = descriptor is not None and any(
-                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                    k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
                 result[name] = result.get(name, True) and embedded
-            xobjects: Any = (res.get("/XObject") or DictionaryObject()).get_object()
-            for xobject in xobjects.values():
-                inner = xobject.get_object().get("/Resources")
-                if inner is not None:
-                    stack.append(inner.get_object())
+            for xobject in (res.get("/XObject") or {}).values():
+                if once(xobject) and xobject.get("/Subtype") == pikepdf.Name.Form:
+                    inner = xobject.get("/Resources")
+                    if inner is not None and once(inner):
+                        stack.append(inner)
     return result
+
+
+def _outline(pdf: pikepdf.Pdf) -> bool:
+    outlines = pdf.Root.get("/Outlines")
+    return outlines is not None and "/First" in outlines
+
+
+def _contents(page: pikepdf.Page) -> bytes:
+    contents = page.obj.get("/Contents")
+    if contents is None:
+        return b""
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(part.read_bytes() for part in contents)
+    return bytes(contents.read_bytes())
 
 
 def check_pdf(data: bytes, options: PrintOptions, path: Path, diag: Diagnostics,
               image_dpi: list[tuple[str, float]] | None = None) -> int:
     """Record every preflight failure in `diag` (errors; low image resolution is a warning).
     Returns the page count."""
-    reader = PdfReader(io.BytesIO(data))
+    reader = _open(data)
     pages = len(reader.pages)
     trim_w, trim_h = options.width_mm * PT_PER_MM, options.height_mm * PT_PER_MM
     bleed = options.bleed_mm * PT_PER_MM
@@ -89,15 +115,14 @@ def check_pdf(data: bytes, options: PrintOptions, path: Path, diag: Diagnostics,
     if pages % options.signature:
         diag.error(f"preflight: {pages} pages is not a multiple of {options.signature}", path,
                    hint="printers need whole sheets")
-    info: Any = reader.metadata or {}
+    info: Any = reader.docinfo
     if not info.get("/Title"):
         diag.error("preflight: PDF metadata Title is missing", path)
     if not info.get("/Author"):
         diag.warn("preflight: PDF metadata Author is missing", path, hint="set author in book.toml [book]")
-    root: Any = reader.trailer["/Root"].get_object()
-    if not root.get("/Lang"):
+    if not reader.Root.get("/Lang"):
         diag.error("preflight: the PDF does not declare its language", path)
-    outline = reader.outline
+    outline = _outline(reader)
     if options.bookmarks and not outline:
         diag.error("preflight: the PDF has no bookmarks (outline)", path)
     if not options.bookmarks and outline:
@@ -114,20 +139,18 @@ def check_pdf(data: bytes, options: PrintOptions, path: Path, diag: Diagnostics,
 _RGB_OPERATOR = re.compile(rb"(?:^|\s)(?:rg|RG)(?:\s|$)")
 
 
-def _check_cmyk(reader: PdfReader, path: Path, diag: Diagnostics) -> None:
+def _check_cmyk(reader: pikepdf.Pdf, path: Path, diag: Diagnostics) -> None:
     """A CMYK print file has a CMYK output intent and no RGB colour anywhere."""
-    root: Any = reader.trailer["/Root"].get_object()
-    intents = root.get("/OutputIntents")
-    intent: Any = intents[0].get_object() if intents else None
+    intents = reader.Root.get("/OutputIntents")
+    intent: Any = intents[0] if intents else None
     profile = intent.get("/DestOutputProfile") if intent is not None else None
-    if profile is None or profile.get_object().get("/N") != 4:
+    if profile is None or profile.get("/N") != 4:
         diag.error("preflight: no CMYK output intent", path)
     for number, page in enumerate(reader.pages, 1):
-        contents = page.get_contents()
-        data = contents.get_data() if contents is not None else b""
-        resources: Any = page["/Resources"]
+        data = _contents(page)
+        resources: Any = page.obj.get("/Resources") or {}
         xobjects: Any = resources.get("/XObject") or {}
-        rgb_images = [str(name) for name, x in xobjects.items() if x.get_object().get("/ColorSpace") == "/DeviceRGB"]
+        rgb_images = [str(name) for name, x in xobjects.items() if x.get("/ColorSpace") == pikepdf.Name.DeviceRGB]
         if _RGB_OPERATOR.search(data) or b"/DeviceRGB" in data or rgb_images:
             what = f" (images {', '.join(rgb_images)})" if rgb_images else ""
             diag.error(f"preflight: page {number} uses RGB colour in a CMYK file{what}", path)
@@ -160,7 +183,7 @@ def check_cover(data: bytes, geometry: CoverGeometry, path: Path, diag: Diagnost
     size (trim + spine + bleed) and TrimBox = it less the bleed, within 0.5 pt; BleedBox = MediaBox; fonts
     embedded; no text on a spine too narrow for it, spine text clear of the folds by the service's
     margin; no text in the bleed, the safety margin or the barcode area; CMYK when asked."""
-    reader = PdfReader(io.BytesIO(data))
+    reader = _open(data)
     if len(reader.pages) != 1:
         diag.error(f"preflight: a cover is one page, this one has {len(reader.pages)}", path)
         return
