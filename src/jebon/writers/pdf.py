@@ -572,24 +572,32 @@ class PdfBuilder:
         # The front matter with the contents' page numbers. Its own length decides where the
         # chapters start: if the numbers change that length, it is laid out again.
         sizes = [layout.pages for layout in ready]
+        refused: list[str] = []
         for _ in range(4):
             final_source = self.front_html(self._numbers(ready, placement(front_pages, sizes)))
-            front, gate = self._render(final_source, css_text + FRONT_CSS)
-            if len(front.pages) == front_pages:
+            final_key = digest(base_key, css_text + FRONT_CSS, final_source)
+            entry = cache.get("pdf-front", final_key)
+            if entry is not None:  # the same contents with the same numbers: laid out before
+                count, front_pdf = int.from_bytes(entry[:4], "big"), entry[4:]
+            else:
+                front, gate = self._render(final_source, css_text + FRONT_CSS)
+                count, refused = len(front.pages), list(gate.refused)
+                if count == front_pages:
+                    with deferred_fonts():  # the document's /ID is recomputed on assembly
+                        front_pdf = self._write(front, digest(final_source)[:32].encode())
+                    cache.put("pdf-front", final_key, count.to_bytes(4, "big") + front_pdf)
+            if count == front_pages:
                 break
-            front_pages = len(front.pages)
+            front_pages = count
         else:
             raise RuntimeError("the table of contents does not settle on a length")
         cache.put("pdf-front-pages", front_key, str(front_pages).encode())
-        identifier = digest(final_source, *keys)[:32].encode()
-        with deferred_fonts():
-            front_pdf = self._write(front, identifier)
         pieces = [Piece(layout.pdf, layout.pages, layout.title) for layout in ready]
         data, pages = assemble(front_pdf, pieces, furniture, book_title=" ".join(self.meta.title.split()),
                                signature=self.options.signature)
         return PdfResult(data=data, pages=pages,
                          image_dpi=[d for layout in ready for d in layout.image_dpi],
-                         refused=gate.refused + [url for layout in ready for url in layout.refused])
+                         refused=refused + [url for layout in ready for url in layout.refused])
 
     def _numbers(self, layouts: list[ChapterLayout], starts: list[int]) -> dict[str, int]:
         """Page number of every anchor, the chapters starting at `starts` (0-based page indices)."""
