@@ -6,9 +6,10 @@ The text is not Korean, but it is shaped like it: words (어절) are made of Han
 with realistic jamo frequencies from a Zipf-weighted lexicon of stems, with the particle or ending
 that fits the last syllable (은/는, 이/가, 을/를, 으로/로, …), sentences end in 다/니다/까, and the
 prose carries what a magazine carries: commas, 「」 and “” quotes, parentheses, numbers with units
-(3.5km, 120쪽, 2024년), Hanja words with their readings, Latin words. Each article (~6–7 KB of
-Markdown) has front matter, ## and ### headings, paragraphs, lists, a blockquote, footnotes, emphasis,
-links, one or two figures, and now and then a table or a fenced code block.
+(3.5km, 120쪽, 2024년), Hanja words with their readings (in parentheses, or as ruby `{漢字|한자}`),
+Latin words. Each article (~6–7 KB of Markdown) has front matter, ## and ### headings, paragraphs,
+lists, a blockquote, footnotes, emphasis, links, one or two figures, and now and then a table or a
+fenced code block.
 
 Same seed → byte-identical files (given the same Pillow and zlib). Article i depends only on the seed
 and i (links point only to earlier articles), so a 10-article magazine is the prefix of a 100-article
@@ -147,9 +148,12 @@ class Prose:
         if r < 0.06:
             hanja, reading = self.rng.choice(HANJA)
             return f"{reading}({hanja}){self.particle(reading)}"
-        if r < 0.07:
+        if r < 0.065:
             hanja, _ = self.rng.choice(HANJA)
             return hanja + self.particle(hanja)
+        if r < 0.07:  # ruby: the reading set over the Hanja
+            hanja, reading = self.rng.choice(HANJA)
+            return f"{{{hanja}|{reading}}}{self.particle(reading)}"
         if r < 0.085:
             latin = self.rng.choice(LATIN)
             return latin + self.rng.choice(("를", "가", "는", "로", "의", "와", ""))
