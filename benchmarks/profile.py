@@ -5,7 +5,12 @@ Usage: python benchmarks/profile.py [--size N] [--format epub|pdf] [--keep DIR] 
 Needs pyinstrument (`pip install pyinstrument`; not a jebon dependency). The build runs in this
 process with jobs=1 (and the cache off where the API has such a switch), so work that jebon hands to
 worker processes would not be seen. The report file holds: time per package/module (self time),
-the jebon functions by inclusive time, the top functions by self time, and the full call tree.
+the jebon functions by inclusive time, the top functions by self time, and the full call tree; the
+raw session is saved beside it (FILE.pyisession, for `pyinstrument --load`).
+
+pyinstrument's hook runs on every Python call, so call-heavy pure-Python code (WeasyPrint's layout,
+pypdf) looks more expensive under it than it is: read shares, not seconds (the build takes about
+twice as long under the profiler).
 """
 
 from __future__ import annotations
@@ -69,20 +74,27 @@ def inclusive_times(root: Any, prefix: str) -> dict[str, float]:
     """Inclusive time of every function whose package starts with `prefix`, counting only its
     outermost calls (recursion is not counted twice)."""
     found: dict[str, float] = defaultdict(float)
-
-    def visit(frame: Any, open_names: frozenset[str]) -> None:
+    names: dict[int, str | None] = {}
+    open_count: dict[str, int] = defaultdict(int)
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        frame, leaving = stack.pop()
+        if leaving:
+            name = names.pop(id(frame))
+            if name is not None:
+                open_count[name] -= 1
+            continue
         name = None
-        if not frame.is_synthetic and package_of(frame.file_path).startswith(prefix):
-            owner = f"{frame.class_name}." if frame.class_name else ""
-            name = f"{package_of(frame.file_path)}:{owner}{frame.function}"
-            if name not in open_names:
-                found[name] += frame.time
-        inner = open_names | {name} if name else open_names
-        for child in frame.children:
-            visit(child, inner)
-
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-    visit(root, frozenset())
+        if not frame.is_synthetic:
+            package = package_of(frame.file_path)
+            if package.startswith(prefix):
+                name = f"{package}:{frame.class_name + '.' if frame.class_name else ''}{frame.function}"
+                if not open_count[name]:
+                    found[name] += frame.time
+                open_count[name] += 1
+        names[id(frame)] = name
+        stack.append((frame, True))
+        stack.extend((child, False) for child in frame.children)
     return found
 
 
@@ -155,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     tree = profiler.output_text(unicode=True, color=False)
     report_path.write_text("\n".join([*summary, "", "Top functions by self time (pyinstrument, flat):", *flat, "",
                                       "Call tree (pyinstrument):", tree]), encoding="utf-8")
+    session.save(report_path.with_suffix(".pyisession"))  # pyinstrument --load FILE re-renders it
     print("\n".join(summary))
     print(f"\nfull report (with the flat profile and the call tree): {report_path}")
     return 0
