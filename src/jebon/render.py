@@ -6,7 +6,7 @@ import multiprocessing
 import pickle
 import re
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -346,27 +346,37 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
     by_path = {a.path.resolve(): a for a in book.articles}
     volume_ids = {a.id for a in volume.articles}
     renderers = [_ArticleRenderer(a, diag, book.config.typography) for a in volume.articles]
-    trees = _parse_all(renderers, cache or Cache(None), jobs)
-    ids = {r.article.id: {str(e.get("id")) for e in t.iter() if e.get("id")}
-           for r, t in zip(renderers, trees, strict=True)}
+    cache = cache or Cache(None)
+    parsed = _parse_all(renderers, cache, jobs)
+    ids = {r.article.id: set(p.ids) for r, p in zip(renderers, parsed, strict=True)}
+    # What every article's links and images are resolved against: the book's articles and anchors.
+    context = digest(str(book_root), repr(sorted((str(path), a.id) for path, a in by_path.items())),
+                     repr(sorted(volume_ids)), repr(sorted((k, sorted(v)) for k, v in ids.items())))
     assets: dict[str, Asset] = {}
     chapters: list[Chapter] = []
-    for renderer, tree in zip(renderers, trees, strict=True):
+    for renderer, found in zip(renderers, parsed, strict=True):
         article = renderer.article
-        _resolve_links(renderer, tree, by_path, volume_ids, ids, book_root)
-        _resolve_images(renderer, tree, book_root, assets, allow_remote)
-        headings = tuple(
-            Heading(int(h.tag[1]), str(h.get("id") or ""), _text(h))
-            for h in tree.iter("h2", "h3") if h.get("id")
-        )
-        section = _chapter_section(article, tree)
-        chapters.append(Chapter(
-            article=article,
-            html=etree.tostring(section, encoding="unicode"),
-            headings=headings,
-            missing_alt=renderer.missing_alt,
-            text=_text(tree),
-        ))
+        # Remote images are never cached: what a server sends may change.
+        key = "" if allow_remote else digest(found.key, context, repr((article.id, article.index, article.title,
+                                                                      article.subtitle, article.date)))
+        entry = cache.get("render", key) if key else None
+        done: _Rendered | None = pickle.loads(entry) if entry is not None else None
+        if done is not None and not done.fresh():
+            done = None
+        if done is None:
+            own, renderer.diag = renderer.diag, Diagnostics()
+            try:
+                done = _render_one(renderer, etree.fromstring(found.xml, _XML_AS_HTML), by_path, volume_ids,
+                                   ids, book_root, allow_remote)
+            finally:
+                renderer.diag = own
+            if key and not any(p.severity == "error" for p in done.problems):
+                cache.put("render", key, pickle.dumps(done, protocol=5))
+        _replay(renderer.diag, done.problems)
+        for asset in done.assets:
+            assets.setdefault(asset.name, asset)
+        chapters.append(Chapter(article=article, html=done.html, headings=done.headings,
+                                missing_alt=done.missing_alt, text=done.text))
     diag.raise_if_errors(RenderError)
     return RenderedVolume(volume=volume, chapters=tuple(chapters), assets=tuple(assets.values()))
 
@@ -378,6 +388,8 @@ class _Parsed:
     xml: str
     problems: tuple[Problem, ...]
     searched: tuple[tuple[str, int], ...]
+    ids: tuple[str, ...]
+    key: str = ""
 
     def dump(self) -> bytes:
         return pickle.dumps(self, protocol=5)
@@ -387,7 +399,8 @@ def _parse_one(renderer: _ArticleRenderer) -> _Parsed:
     own = Diagnostics()
     renderer.diag = own
     root = renderer.parse()
-    return _Parsed(etree.tostring(root, encoding="unicode"), tuple(own.problems), tuple(renderer._searched.items()))
+    return _Parsed(etree.tostring(root, encoding="unicode"), tuple(own.problems), tuple(renderer._searched.items()),
+                   tuple(sorted({str(e.get("id")) for e in root.iter() if e.get("id")})))
 
 
 _PARSING: list[_ArticleRenderer] = []
@@ -398,12 +411,14 @@ def _parse_task(index: int) -> _Parsed:
     return _parse_one(_PARSING[index])
 
 
-def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> list[etree._Element]:
+def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> list[_Parsed]:
     """Parse every article: from the cache when its text and the settings are unchanged, otherwise
-    in worker processes. Either way the tree goes through the same XML, so results are identical."""
+    in worker processes. Either way the tree goes through the same XML, so results are identical.
+    The parse problems are reported here, in article order."""
     if not renderers:
         return []
-    settings = digest(__version__, markdown.__version__, etree.__version__, repr(renderers[0].typography))
+    settings = digest(CACHE_FORMAT, __version__, markdown.__version__, etree.__version__,
+                      repr(renderers[0].typography))
     keys = [digest(settings, str(r.article.path.resolve()), str(r.article.body_line), r.article.body,
                    repr(r.article.extra.get("line_break"))) for r in renderers]
     parsed: list[_Parsed | None] = []
@@ -427,19 +442,71 @@ def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> li
             diag = renderers[i].diag
             parsed[i] = _parse_one(renderers[i])
             renderers[i].diag = diag
-    trees = []
+    results = []
     for i, (renderer, result) in enumerate(zip(renderers, parsed, strict=True)):
         assert result is not None
         if i in todo:
             cache.put("parse", keys[i], result.dump())
-        for problem in result.problems:  # replayed in order, as if parsed just now
-            if problem.severity == "error":
-                renderer.diag.error(problem.message, problem.path, problem.line, problem.hint)
-            else:
-                renderer.diag.warn(problem.message, problem.path, problem.line, problem.hint)
+        _replay(renderer.diag, result.problems)  # in order, as if parsed just now
         renderer._searched = dict(result.searched)
-        trees.append(etree.fromstring(result.xml, _XML_AS_HTML))
-    return trees
+        results.append(replace(result, key=keys[i]))
+    return results
+
+
+def _replay(diag: Diagnostics, problems: tuple[Problem, ...]) -> None:
+    for problem in problems:
+        if problem.severity == "error":
+            diag.error(problem.message, problem.path, problem.line, problem.hint)
+        else:
+            diag.warn(problem.message, problem.path, problem.line, problem.hint)
+
+
+CACHE_FORMAT = "2"
+"""Bumped when what the parse and render cache entries hold changes shape."""
+
+
+def _signature(path: Path) -> tuple[str, str, int, int]:
+    """What a local image's use depends on: where it resolves to, and its size and time."""
+    try:
+        st = path.stat()
+    except OSError:
+        return str(path), "", -1, -1
+    return str(path), str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """An article with its links and images resolved: the chapter's parts, what it reported, the
+    images it uses and the files it read (checked again before the entry is reused)."""
+
+    html: str
+    headings: tuple[Heading, ...]
+    missing_alt: int
+    text: str
+    problems: tuple[Problem, ...]
+    assets: tuple[Asset, ...]
+    files: tuple[tuple[str, str, int, int], ...]
+
+    def fresh(self) -> bool:
+        return all(_signature(Path(f[0])) == f for f in self.files)
+
+
+def _render_one(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
+                volume_ids: set[str], ids: dict[str, set[str]], book_root: Path, allow_remote: bool) -> _Rendered:
+    article = renderer.article
+    sources = [(img.get("src") or "").strip() for img in tree.iter("img")]
+    files = tuple(_signature(article.path.parent / unquote(urlsplit(src).path))
+                  for src in sources if src and not _is_remote(src))
+    _resolve_links(renderer, tree, by_path, volume_ids, ids, book_root)
+    used: dict[str, Asset] = {}
+    _resolve_images(renderer, tree, book_root, used, allow_remote)
+    headings = tuple(
+        Heading(int(h.tag[1]), str(h.get("id") or ""), _text(h))
+        for h in tree.iter("h2", "h3") if h.get("id")
+    )
+    section = _chapter_section(article, tree)
+    return _Rendered(etree.tostring(section, encoding="unicode"), headings, renderer.missing_alt, _text(tree),
+                     tuple(renderer.diag.problems), tuple(used.values()), files)
 
 
 _XML_AS_HTML = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import html
 import json
@@ -40,7 +41,7 @@ CHAPTER_CSS = """
 """
 FRONT_CSS = """
 /* The front matter laid out on its own: the contents' page numbers are written in. */
-.toc a::after { content: leader(dotted) " " attr(data-page); }
+.toc a::after { content: leader(". . . . ") " " attr(data-page); }
 """
 
 
@@ -71,6 +72,7 @@ class ChapterLayout:
 
 
 _SHARED: dict[tuple[int, str], tuple[BookFetcher, Any, Any, Any, dict[str, Any]]] = {}
+atexit.register(_SHARED.clear)  # let WeasyPrint's font configurations go while the interpreter is whole
 
 _CONTEXT: tuple[PdfBuilder, str, str] | None = None
 """The builder, its CSS and the front matter's first-pass HTML, set before the workers fork (so a
