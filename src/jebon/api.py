@@ -350,10 +350,10 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
                 pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta,
                                  series=series).build(jobs=job.chapter_jobs, cache=cache)
                 data, pages = pdf.data, pdf.pages
+                before = len(diag.problems)
                 for url in pdf.refused:
                     diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)
                 # Preflight after every PDF build: failures are named, never silent.
-                before = len(diag.problems)
                 preflight.check_pdf(data, job.options, path, diag, pdf.image_dpi)
                 if job.strict and len(diag.problems) > before:
                     # --strict: what preflight warns about only now, after layout, is an error too.

@@ -7,10 +7,10 @@ touched; `prune()` drops the ones the last full build did not use."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,6 +19,8 @@ from pathlib import Path
 from . import __version__
 
 CACHE_DIR = ".jebon-cache"
+FORMAT = "jebon-cache 2"
+"""Part of every key: bumped when what jebon makes from the same inputs changes."""
 
 
 def digest(*parts: str | bytes) -> str:
@@ -47,9 +49,13 @@ def file_digest(path: Path) -> str:
 
 @cache
 def engine_version() -> str:
+    import pikepdf
+    import pydyf
+    import uharfbuzz
     import weasyprint
 
-    return f"jebon {__version__}; weasyprint {weasyprint.__version__}"
+    return (f"{FORMAT}; jebon {__version__}; weasyprint {weasyprint.__version__}; pydyf {pydyf.__version__}; "
+            f"pikepdf {pikepdf.__version__}; harfbuzz {uharfbuzz.version_string()}")
 
 
 @dataclass
@@ -71,10 +77,11 @@ class Cache:
         path = self._path(kind, key)
         try:
             data = path.read_bytes()
-            os.utime(path)  # in use: prune() keeps it
         except OSError:
             self.misses[kind] += 1
             return None
+        with contextlib.suppress(OSError):  # a read-only cache still gives its entries
+            os.utime(path)  # in use: prune() keeps it
         self.hits[kind] += 1
         return data
 
@@ -120,6 +127,3 @@ class Cache:
                 pass
         return removed
 
-
-def now() -> float:
-    return time.time()

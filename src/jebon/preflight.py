@@ -53,8 +53,9 @@ def _fonts(pdf: pikepdf.Pdf) -> dict[str, bool]:
                 if font.get("/Subtype") == pikepdf.Name.Type0:
                     font = font.DescendantFonts[0]
                 descriptor = font.get("/FontDescriptor")
-                embedded = descriptor is not None and any(
-                    k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                embedded = descriptor is not None and any(  # a program, and not an empty one
+                    k in descriptor and len(descriptor[k].read_raw_bytes()) > 0
+                    for k in ("/FontFile", "/FontFile2", "/FontFile3"))
                 result[name] = result.get(name, True) and embedded
             for xobject in (res.get("/XObject") or {}).values():
                 if once(xobject) and xobject.get("/Subtype") == pikepdf.Name.Form:

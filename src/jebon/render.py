@@ -8,6 +8,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
@@ -360,7 +361,7 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
         key = "" if allow_remote else digest(found.key, context, repr((article.id, article.index, article.title,
                                                                       article.subtitle, article.date)))
         entry = cache.get("render", key) if key else None
-        done: _Rendered | None = pickle.loads(entry) if entry is not None else None
+        done: _Rendered | None = _unpickle(entry)
         if done is not None and not done.fresh():
             done = None
         if done is None:
@@ -419,12 +420,11 @@ def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> li
         return []
     settings = digest(CACHE_FORMAT, __version__, markdown.__version__, etree.__version__,
                       repr(renderers[0].typography))
-    keys = [digest(settings, str(r.article.path.resolve()), str(r.article.body_line), r.article.body,
+    keys = [digest(settings, str(r.article.path), str(r.article.body_line), r.article.body,
                    repr(r.article.extra.get("line_break"))) for r in renderers]
     parsed: list[_Parsed | None] = []
     for key in keys:
-        entry = cache.get("parse", key)
-        parsed.append(pickle.loads(entry) if entry is not None else None)
+        parsed.append(_unpickle(cache.get("parse", key)))
     todo = [i for i, found in enumerate(parsed) if found is None]
     if jobs > 1 and len(todo) > 8:
         diags = [r.diag for r in renderers]
@@ -451,6 +451,16 @@ def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> li
         renderer._searched = dict(result.searched)
         results.append(replace(result, key=keys[i]))
     return results
+
+
+def _unpickle(entry: bytes | None) -> Any:
+    """A cache entry read back, or None when there is none or it cannot be read (it is made anew)."""
+    if entry is None:
+        return None
+    try:
+        return pickle.loads(entry)
+    except Exception:
+        return None
 
 
 def _replay(diag: Diagnostics, problems: tuple[Problem, ...]) -> None:

@@ -4,8 +4,8 @@ The front matter is one document and every chapter another (its text pages, with
 or folios). Here the chapters' pages follow the front matter, each chapter on a recto; heads and
 folios are drawn on (`furniture`); the chapters' named destinations and bookmarks move to their
 pages; links between chapters become named destinations; and every bundled face ends as one font
-program: the union of the glyphs all pieces used (WeasyPrint keeps glyph ids when it subsets, so
-the pieces agree on them)."""
+program: the union of the glyphs all pieces used, cut from the bundled file with the glyph ids
+kept (the ids the pieces use are the file's own)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def _dests(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
 
 def _set_dests(pdf: pikepdf.Pdf, names: dict[str, pikepdf.Object]) -> None:
     flat = pikepdf.Array()
-    for key in sorted(names, key=lambda k: k.encode("utf-8")):
+    for key in sorted(names, key=lambda k: bytes(pikepdf.String(k))):  # the bytes the tree holds
         flat.append(pikepdf.String(key))
         flat.append(names[key])
     if "/Names" not in pdf.Root:
@@ -175,10 +175,15 @@ _DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", 
 
 
 def _face_file(base_font: str) -> fonts.Face | None:
+    """The bundled face a PDF font name stands for: `ABCDEF+Jebon-Serif-KR-Bold`, also with a style
+    WeasyPrint synthesised on the same file (`…-Oblique`): the glyph ids are the file's."""
     name = base_font.lstrip("/").split("+", 1)[-1]
-    for face in fonts.FACES:
-        if name == face.family.replace(" ", "-") + ("-Bold" if face.weight == 700 else ""):
-            return face
+    for face in sorted(fonts.FACES, key=lambda f: -len(f.family)):
+        stem = face.family.replace(" ", "-")
+        if name == stem or name.startswith(stem + "-"):
+            bold = "Bold" in name[len(stem):].split("-")
+            if bold == (face.weight == 700):
+                return face
     return None
 
 
@@ -337,12 +342,10 @@ def merge_fonts(pdf: pikepdf.Pdf) -> None:
             new_file.Length1 = len(program)
         descriptor["/FontFile3" if cff else "/FontFile2"] = pdf.make_indirect(new_file)
         descriptor.FontBBox = pikepdf.Array([int(v) if v == int(v) else v for v in bbox])
-        if cidsets:
-            size = max(len(c) for c in cidsets)
-            merged = bytearray(size)
-            for c in cidsets:
-                for i, byte in enumerate(c):
-                    merged[i] |= byte
+        if cidsets:  # PDF 1.4 (PDF/X-1a): every glyph any member uses
+            merged = bytearray(max(widths) // 8 + 1)
+            for cid in widths:
+                merged[cid // 8] |= 0x80 >> (cid % 8)
             descriptor.CIDSet = pdf.make_indirect(pikepdf.Stream(pdf, bytes(merged)))
         cid_font = pikepdf.Dictionary({k: v for k, v in cid_first.items()})
         cid_font.Subtype = pikepdf.Name.CIDFontType0 if cff else pikepdf.Name.CIDFontType2
@@ -358,6 +361,11 @@ def merge_fonts(pdf: pikepdf.Pdf) -> None:
 
     for resources in resource_dicts:
         for key, font in list(resources.Font.items()):
-            new = replacement.get(font.objgen)
-            if new is not None:
-                resources.Font[key] = new
+            single = replacement.get(font.objgen)
+            if single is not None:
+                resources.Font[key] = single
+            elif font.get("/Subtype") == pikepdf.Name.Type0:
+                descriptor = font.DescendantFonts[0].get("/FontDescriptor") or pikepdf.Dictionary()
+                files = [descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor]
+                if files and not files[0].read_raw_bytes():  # never ship a font without its glyphs
+                    raise RuntimeError(f"font {font.get('/BaseFont')} was left without its program")

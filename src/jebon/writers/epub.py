@@ -16,7 +16,7 @@ from ebooklib import epub
 from lxml import etree
 
 from .. import __version__, covers, fonts, resources
-from ..cache import Cache, digest, file_digest
+from ..cache import FORMAT, Cache, digest, file_digest
 from ..config import BookConfig, BookMeta
 from ..images import Asset, sniff
 from ..model import SeriesInfo
@@ -373,7 +373,7 @@ class EpubBuilder:
         text: set[str] = set()
         heavy: set[str] = set()
         for _, _, content in docs:
-            key = digest(content)
+            key = digest(FORMAT, __version__, content)
             entry = self.cache.get("epub-chars", key)
             if entry is None:
                 plain, bold = _characters(content)
@@ -385,7 +385,7 @@ class EpubBuilder:
         result = []
         for face in fonts.FACES:
             chars = "".join(sorted(text if face.weight == 400 else heavy | set("0123456789")))
-            key = digest(file_digest(face.path), chars)
+            key = digest(FORMAT, __version__, hb_version(), file_digest(face.path), chars)
             data = self.cache.get("epub-font", key)
             if data is None:
                 data = fonts.subset(face, chars)
@@ -449,7 +449,7 @@ def _zip(entries: list[tuple[str, bytes]], when: dt.datetime, cache: Cache) -> b
             method, packed, crc = 0, data, zlib.crc32(data)
         else:
             method = 8
-            key = digest(data) if len(data) >= 4096 else ""
+            key = digest(FORMAT, zlib.ZLIB_RUNTIME_VERSION, data) if len(data) >= 4096 else ""
             cached = cache.get("zip-entry", key) if key else None
             if cached is not None:
                 crc, packed = int.from_bytes(cached[:4], "big"), cached[4:]
@@ -472,3 +472,9 @@ def _zip(entries: list[tuple[str, bytes]], when: dt.datetime, cache: Cache) -> b
     directory = central.getvalue()
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(ordered), len(ordered), len(directory), local.tell(), 0)
     return local.getvalue() + directory + end
+
+
+def hb_version() -> str:
+    import uharfbuzz
+
+    return str(uharfbuzz.version_string())

@@ -205,9 +205,10 @@ class Drawer:
         widths, unicode_map = self.used.setdefault(slot.face, ({}, {}))
         parts: list[str] = []
         hex_run = ""
+        font, _ = _hb_font(slot.face)
         for gid, advance, _offset, chars in glyphs:
             units = advance * 1000 / upem
-            widths.setdefault(gid, units)
+            widths.setdefault(gid, font.get_glyph_h_advance(gid) * 1000 / upem)  # the glyph's own width
             if chars:
                 unicode_map.setdefault(gid, chars)
             hex_run += f"{gid:04x}"

@@ -8,11 +8,11 @@ import html
 import json
 import multiprocessing
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
@@ -30,6 +30,7 @@ from .assemble import XREF_SCHEME, Piece, assemble, placement
 from .epub import identifier_for, modified_time
 from .furniture import Furniture, measure
 
+T = TypeVar("T")
 BASE = "file:///jebon-book/"
 DOT_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#000"/></svg>'
 
@@ -103,6 +104,16 @@ def _lay_out_chapter(builder: PdfBuilder, css_text: str, index: int) -> ChapterL
         data = builder._write(document, identifier)
     return ChapterLayout(pdf=data, pages=len(document.pages), title=title, anchors=anchors,
                          image_dpi=_image_dpi(document), refused=list(gate.refused))
+
+
+def _load(read: Callable[[bytes], T], entry: bytes | None) -> T | None:
+    """A cache entry read back, or None when there is none or it cannot be read (then it is made anew)."""
+    if entry is None:
+        return None
+    try:
+        return read(entry)
+    except Exception:  # a damaged or foreign entry only costs the time to make it again
+        return None
 
 
 @contextmanager
@@ -513,6 +524,13 @@ class PdfBuilder:
         if self.options.variant == "pdf/ua-1":
             return self.build_whole()
         cache = cache or Cache(None)
+        _SHARED.clear()  # contexts are per build: an earlier builder's images must not be served
+        try:
+            return self._build(jobs, cache)
+        finally:
+            _SHARED.clear()
+
+    def _build(self, jobs: int, cache: Cache) -> PdfResult:
         css_text = self.css_text()
         chapters = self.rendered.chapters
         fonts_key = digest(*(file_digest(face.path) for face in fonts.FACES))
@@ -525,17 +543,16 @@ class PdfBuilder:
                 for c in chapters]
         layouts: list[ChapterLayout | None] = []
         for key in keys:
-            entry = cache.get("pdf-chapter", key)
-            layouts.append(ChapterLayout.load(entry) if entry is not None else None)
+            layouts.append(_load(ChapterLayout.load, cache.get("pdf-chapter", key)))
         # What else is laid out apart: the heads and folios sample, and a first pass of the front
         # matter (its length, with placeholder page numbers) — unless the cache knows them.
         furniture_key = digest(base_key, "furniture")
         furniture_entry = cache.get("pdf-furniture", furniture_key)
-        furniture = Furniture.load(furniture_entry) if furniture_entry else None
+        furniture = _load(Furniture.load, furniture_entry)
         front_source = self.front_html(None)
         front_key = digest(base_key, front_source)
         front_entry = cache.get("pdf-front-pages", front_key)
-        front_pages = int(front_entry) if front_entry else None
+        front_pages = _load(int, front_entry)
         tasks: list[tuple[str, int]] = [("chapter", i) for i, found in enumerate(layouts) if found is None]
         tasks.sort(key=lambda t: -len(chapters[t[1]].html))  # longest first: no big chapter starts last
         if furniture is None:
@@ -628,7 +645,7 @@ class PdfBuilder:
         for el in front:
             for a in el.iter("a"):
                 target = (a.get("href") or "")[1:]
-                a.set("data-page", str(numbers[target]) if numbers is not None else placeholder)
+                a.set("data-page", str(numbers.get(target, "")) if numbers is not None else placeholder)
                 a.set("href", XREF_SCHEME + target)  # the target is in a chapter: a named destination
         parts = [lxml.html.tostring(el, encoding="unicode") for el in front]
         return (f'<!DOCTYPE html>\n<html lang="{self.meta.language}"><head>{"".join(self._head())}</head>'
