@@ -52,7 +52,8 @@ def test_broken_book_gets_a_clear_error_and_no_output(case: str, tmp_path: Path)
     where = f"{file}:{line}:" if line else f"{file}:"
     errors = [m for m in result.stderr.splitlines() if m.startswith("error:")]
     assert any(where in m and words in m for m in errors), result.stderr
-    assert not out.exists() or not any(out.iterdir())
+    # No output is written; the cache may keep what parsed well, for the build after the fix.
+    assert not out.exists() or not [p for p in out.iterdir() if p.name != ".jebon-cache"]
 
 
 def test_symlink_leaving_the_book_is_refused(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:

@@ -188,10 +188,11 @@ def test_diagnostics_do_not_repeat() -> None:
 
 
 def test_generated_files_only(tmp_path: Path, copy_book: Callable[[Path], Path]) -> None:
-    """Nothing but the EPUB is left in the output folder (no temporary files)."""
+    """Nothing but the EPUB (and the build cache) is left in the output folder: no temporary files."""
     out = tmp_path / "out"
     build(FEATURES, ["epub"], out)
-    assert [p.name for p in out.iterdir()] == ["features.epub"]
+    assert sorted(p.name for p in out.iterdir()) == [".jebon-cache", "features.epub"]
+    assert not [p for p in out.rglob("*") if p.name.startswith(".tmp")]
     shutil.rmtree(out)
 
 
