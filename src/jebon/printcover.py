@@ -25,7 +25,7 @@ from .images import Asset, sniff
 from .interior import Interior, choose_volumes, interiors, output_dir, stem
 from .model import Book, SeriesInfo, edition
 from .printing import COVERS, CoverGeometry, cover_geometry
-from .writers.pdf import BASE, BookFetcher
+from .writers.pdf import BASE, BookFetcher, label_pdfx1a_2001, weasy_fetcher
 
 Progress = Callable[[str, int, int], None]
 PT_PER_MM = 72 / 25.4
@@ -309,7 +309,7 @@ class CoverBuilder:
         from weasyprint.text.fonts import FontConfiguration
 
         gate = BookFetcher((self.content.image,) if self.content.image else (), cmyk=self.cmyk)
-        fetcher = _weasy_fetcher(gate)
+        fetcher = weasy_fetcher(gate)
         font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
         color_profiles: dict[str, Any] = {}
         css = CSS(string=self.css(), base_url=BASE, url_fetcher=fetcher, font_config=font_config,
@@ -340,28 +340,7 @@ class CoverBuilder:
                     obj.pop(key, None)
         pdf.info["JebonCover"] = pydyf.String(json.dumps(self.g.as_dict(), sort_keys=True))
         if self.options.variant == "pdf/x-1a":
-            for key in ("GTS_PDFXVersion", "GTS_PDFXConformance"):
-                pdf.info[key] = pydyf.String("PDF/X-1a:2001")
-            for obj in pdf.objects:
-                if isinstance(obj, pydyf.Stream) and b"pdfxid" in b"".join(
-                        part if isinstance(part, bytes) else str(part).encode() for part in obj.stream):
-                    obj.stream = [(part if isinstance(part, bytes) else str(part).encode())
-                                  .replace(b"PDF/X-1a:2003", b"PDF/X-1a:2001") for part in obj.stream]
-
-
-def _weasy_fetcher(gate: BookFetcher) -> Any:
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class _Fetcher(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-            found = gate.resolve(url)
-            if found is None:
-                gate.refused.append(url)
-                raise ValueError(f"jebon does not fetch {url}")
-            data, media_type = found
-            return URLFetcherResponse(url, data, {"Content-Type": media_type})
-
-    return _Fetcher()
+            label_pdfx1a_2001(pdf)
 
 
 def image_dpi(image: Asset, geometry: CoverGeometry) -> float:

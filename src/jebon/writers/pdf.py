@@ -181,7 +181,22 @@ class BookFetcher:
         return None
 
 
-def _weasy_fetcher(gate: BookFetcher) -> Any:
+def label_pdfx1a_2001(pdf: Any) -> None:
+    """WeasyPrint labels its PDF/X-1a as the 2003 revision; the services ask for PDF/X-1a:2001, whose
+    requirements jebon's files meet (PDF 1.4, CMYK only, no transparency, output intent)."""
+    import pydyf
+
+    for key in ("GTS_PDFXVersion", "GTS_PDFXConformance"):
+        pdf.info[key] = pydyf.String("PDF/X-1a:2001")
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and b"pdfxid" in b"".join(
+                part if isinstance(part, bytes) else str(part).encode() for part in obj.stream):
+            obj.stream = [(part if isinstance(part, bytes) else str(part).encode())
+                          .replace(b"PDF/X-1a:2003", b"PDF/X-1a:2001") for part in obj.stream]
+
+
+def weasy_fetcher(gate: BookFetcher) -> Any:
+    """WeasyPrint's URL fetcher, answering only through `gate`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class _Fetcher(URLFetcher):  # type: ignore[misc]
@@ -476,7 +491,7 @@ class PdfBuilder:
         from weasyprint.text.fonts import FontConfiguration
 
         gate = BookFetcher(self.rendered.assets, cmyk=self.options.color == "cmyk")
-        fetcher = _weasy_fetcher(gate)
+        fetcher = weasy_fetcher(gate)
         font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
         color_profiles: dict[str, Any] = {}  # likewise one dict, or the output intent is lost
         css = CSS(string=css_text, base_url=BASE, url_fetcher=fetcher, font_config=font_config,
@@ -681,15 +696,7 @@ class PdfBuilder:
                 for key in ("lab-d50", "lab-d65", "device-cmyk"):
                     obj.pop(key, None)
         if self.options.variant == "pdf/x-1a":
-            # WeasyPrint labels its PDF/X-1a as the 2003 revision; the services ask for PDF/X-1a:2001,
-            # whose requirements this file meets (PDF 1.4, CMYK only, no transparency, output intent).
-            for key in ("GTS_PDFXVersion", "GTS_PDFXConformance"):
-                pdf.info[key] = pydyf.String("PDF/X-1a:2001")
-            for obj in pdf.objects:
-                if isinstance(obj, pydyf.Stream) and b"pdfxid" in b"".join(
-                        part if isinstance(part, bytes) else str(part).encode() for part in obj.stream):
-                    obj.stream = [(part if isinstance(part, bytes) else str(part).encode())
-                                  .replace(b"PDF/X-1a:2003", b"PDF/X-1a:2001") for part in obj.stream]
+            label_pdfx1a_2001(pdf)
 
 
 def _emphasis_dots(root: etree._Element) -> None:
