@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler = Profiler(interval=0.001)
         start, cpu = time.perf_counter(), time.process_time()
         profiler.start()
-        report = build(book, [args.format], Path(tmp) / "out", **kwargs)  # type: ignore[arg-type]
+        report = build(book, [args.format], Path(tmp) / "out", **kwargs)
         profiler.stop()
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
 

@@ -1,8 +1,8 @@
 """Build speed against the peers: jebon EPUB and PDF (full build and rebuild after one edit) beside
 Pandoc → EPUB 3 and one plain WeasyPrint call on jebon's own print HTML, on generated magazines.
 
-Usage: python benchmarks/run.py [--size 10 100 300] [--skip-pdf] [--skip-peers] [--keep DIR]
-                                [--repeat N] [--seed S] [--json FILE]
+Usage: python benchmarks/run.py [--size 10 100 300] [--skip-epub] [--skip-pdf] [--skip-peers]
+                                [--keep DIR] [--repeat N] [--seed S] [--json FILE]
 
 Every measured command is a separate process. Wall time is from start to reaping; CPU time is
 user + sys of the whole process tree (os.wait4's rusage, which includes every descendant the tree
@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import os
 import platform
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -78,6 +80,8 @@ class Measurement:
     """Memory samples taken (their mean interval is wall / samples)."""
     sampler_seconds: float = 0.0
     """Time the sampler itself spent reading /proc."""
+    parts: dict[str, int] = field(default_factory=dict)
+    """EPUB only: compressed bytes by kind (fonts, images, other)."""
     command: list[str] = field(default_factory=list)
 
 
@@ -195,10 +199,23 @@ def jebon_build(label: str, book: Path, fmt: str, out: Path, logs: Path, *, no_c
         m.size = sum(o["size"] for o in outputs)
         m.pages = sum(o["pages"] or 0 for o in outputs) or None
         m.warnings = len(report.get("warnings", []))
+        if fmt == "epub" and outputs:
+            m.parts = epub_parts(Path(outputs[0]["path"]))
     except (ValueError, KeyError):
         files = list(out.glob(f"*.{fmt}"))
         m.size = sum(f.stat().st_size for f in files) or None
     return m
+
+
+def epub_parts(path: Path) -> dict[str, int]:
+    """Compressed bytes of an EPUB by kind: fonts, images and everything else."""
+    kinds = {"otf": "fonts", "ttf": "fonts", "woff": "fonts", "woff2": "fonts", "png": "images", "jpg": "images",
+             "jpeg": "images", "gif": "images", "webp": "images", "svg": "images"}
+    parts = {"fonts": 0, "images": 0, "other": 0}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            parts[kinds.get(info.filename.rsplit(".", 1)[-1].lower(), "other")] += info.compress_size
+    return parts
 
 
 def edit_one_article(book: Path) -> Path:
@@ -214,21 +231,21 @@ def edit_one_article(book: Path) -> Path:
     return path
 
 
-def jebon_runs(book: Path, fmt: str, work: Path, repeat: int, no_cache: bool) -> list[Measurement]:
+def jebon_runs(book: Path, fmt: str, work: Path, repeat: int, no_cache: bool) -> Iterator[Measurement]:
     """Full build (best of `repeat`), then build with the cache, edit one article and rebuild."""
     logs = work / "logs"
-    full = best_of(repeat, lambda n: jebon_build(f"jebon {fmt} full", book, fmt, _fresh(work / f"{fmt}-full-{n}"),
-                                                logs, no_cache=no_cache))
+    yield best_of(repeat, lambda n: jebon_build(f"jebon {fmt} full", book, fmt, _fresh(work / f"{fmt}-full-{n}"),
+                                               logs, no_cache=no_cache))
     copy = _fresh(work / f"{fmt}-rebuild-book")
     shutil.copytree(book, copy, dirs_exist_ok=True)
     out = _fresh(work / f"{fmt}-rebuild-out")
-    first = jebon_build(f"jebon {fmt} first build with cache", copy, fmt, out, logs, no_cache=False)
+    yield jebon_build(f"jebon {fmt} first build with cache", copy, fmt, out, logs, no_cache=False)
 
     def rebuild(n: int) -> Measurement:
         edit_one_article(copy)
         return jebon_build(f"jebon {fmt} rebuild after 1 edit", copy, fmt, out, logs, no_cache=False)
 
-    return [full, first, best_of(repeat, rebuild)]
+    yield best_of(repeat, rebuild)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,6 +367,7 @@ def pandoc_run(book: Path, work: Path, repeat: int) -> Measurement:
         log = work / "logs" / "pandoc-epub"
         m, _ = measure("pandoc epub3", [PANDOC, *args, "-o", str(out)], work, log)
         m.size = out.stat().st_size if out.is_file() else None
+        m.parts = epub_parts(out) if out.is_file() else {}
         m.warnings = _stderr_lines(log, r"WARNING")
         return m
 
@@ -375,6 +393,11 @@ def weasyprint_run(book: Path, work: Path, repeat: int) -> Measurement:
 
 # ---------------------------------------------------------------------------------------------
 # Running and reporting
+
+
+def peer(fmt: str, book: Path, work: Path, repeat: int) -> Iterator[Measurement]:
+    """The peer for a format: Pandoc for EPUB, plain WeasyPrint for PDF."""
+    yield pandoc_run(book, work, repeat) if fmt == "epub" else weasyprint_run(book, work, repeat)
 
 
 def best_of(repeat: int, run: Callable[[int], Measurement]) -> Measurement:
@@ -428,15 +451,23 @@ def _mb(size: int | None) -> str:
     return f"{size / 1e6:8.2f}" if size else f"{'–':>8}"
 
 
-def table(title: str, rows: Sequence[Measurement]) -> str:
-    lines = [title, f"  {'run':<36} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'maxRSS':>8} {'procs':>5} "
-                    f"{'size MB':>8} {'pages':>6} {'warn':>5} {'smpl ms':>7}"]
-    for m in rows:
-        failed = " FAILED" if m.returncode else ""
-        lines.append(f"  {m.label:<36} {m.wall:8.2f} {m.cpu:8.2f} {m.peak_pss_mb:8.0f} {m.max_rss_mb:8.0f} "
-                     f"{m.processes:5d} {_mb(m.size)} {m.pages or '–':>6} "
-                     f"{'–' if m.warnings is None else m.warnings:>5} {1000 * m.wall / max(1, m.samples):7.0f}{failed}")
-    return "\n".join(lines)
+def table_header(title: str) -> str:
+    return (f"{title}\n  {'run':<36} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'maxRSS':>8} {'procs':>5} "
+            f"{'size MB':>8} {'pages':>6} {'warn':>5} {'smpl ms':>7}")
+
+
+def table_row(m: Measurement) -> str:
+    failed = " FAILED" if m.returncode else ""
+    return (f"  {m.label:<36} {m.wall:8.2f} {m.cpu:8.2f} {m.peak_pss_mb:8.0f} {m.max_rss_mb:8.0f} "
+            f"{m.processes:5d} {_mb(m.size)} {m.pages or '–':>6} "
+            f"{'–' if m.warnings is None else m.warnings:>5} {1000 * m.wall / max(1, m.samples):7.0f}{failed}")
+
+
+def _without_images(a: str, b: str, by_label: dict[str, Measurement]) -> float | None:
+    if a not in by_label or b not in by_label or not by_label[a].parts or not by_label[b].parts:
+        return None
+    x, y = (sum(by_label[k].parts.values()) - by_label[k].parts["images"] for k in (a, b))
+    return x / y if y else None
 
 
 def ratios(by_label: dict[str, Measurement]) -> dict[str, float]:
@@ -455,6 +486,7 @@ def ratios(by_label: dict[str, Measurement]) -> dict[str, float]:
         "epub_rebuild_vs_full": ratio("jebon epub rebuild after 1 edit", "jebon epub full", "wall"),
         "pdf_rebuild_vs_full": ratio("jebon pdf rebuild after 1 edit", "jebon pdf full", "wall"),
         "epub_cpu_vs_pandoc": ratio("jebon epub full", "pandoc epub3", "cpu"),
+        "epub_size_without_images_vs_pandoc": _without_images("jebon epub full", "pandoc epub3", by_label),
         "pdf_cpu_vs_weasyprint": ratio("jebon pdf full", "weasyprint plain", "cpu"),
         "epub_rebuild_cpu_vs_full": ratio("jebon epub rebuild after 1 edit", "jebon epub full", "cpu"),
         "pdf_rebuild_cpu_vs_full": ratio("jebon pdf rebuild after 1 edit", "jebon pdf full", "cpu"),
@@ -463,8 +495,10 @@ def ratios(by_label: dict[str, Measurement]) -> dict[str, float]:
 
 
 CPU_RATIOS = {
-    # Not targets: the same comparisons in CPU time, which drifts less than wall time on a shared machine.
+    # Not targets: the same comparisons in CPU time, which drifts less than wall time on a shared
+    # machine, and the size comparison without the images (the same files in both books).
     "epub_cpu_vs_pandoc": "jebon EPUB CPU ÷ Pandoc CPU",
+    "epub_size_without_images_vs_pandoc": "jebon EPUB size ÷ Pandoc's, images left out",
     "pdf_cpu_vs_weasyprint": "jebon PDF CPU ÷ plain WeasyPrint CPU",
     "epub_rebuild_cpu_vs_full": "jebon EPUB rebuild CPU ÷ full build CPU",
     "pdf_rebuild_cpu_vs_full": "jebon PDF rebuild CPU ÷ full build CPU",
@@ -481,7 +515,7 @@ def headline(found: dict[str, float]) -> str:
         shown = f"{value:7.0f}" if key.endswith("_mb") else f"{value:7.2f}×"
         target = f"≤ {limit:.0f}" if key.endswith("_mb") else f"≤ {limit}×"
         lines.append(f"  {mark} {description:<48} {shown:>8}   target {target}")
-    lines += [f"  · {description:<48} {found[key]:7.2f}×   (CPU time, for reference)"
+    lines += [f"  · {description:<48} {found[key]:7.2f}×   (for reference)"
               for key, description in CPU_RATIOS.items() if key in found]
     return "\n".join(lines)
 
@@ -500,10 +534,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size", type=int, nargs="+", action="extend", metavar="N",
                         help="articles in the generated magazine (repeatable; default: 10 100)")
+    parser.add_argument("--skip-epub", action="store_true", help="PDF only")
     parser.add_argument("--skip-pdf", action="store_true", help="EPUB only")
     parser.add_argument("--skip-peers", action="store_true", help="no Pandoc, no plain WeasyPrint")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the books and outputs in this folder")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is shown")
+    parser.add_argument("--repeat", type=int, help="runs per measurement, the fastest is shown "
+                        "[default: 3 up to 30 articles (small builds are noisy), else 1]")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure to FILE as JSON")
     args = parser.parse_args(argv)
@@ -524,32 +560,37 @@ def main(argv: list[str] | None = None) -> int:
             book = book_for(size, args.seed, where)
             markdown = sum(p.stat().st_size for p in (book / "articles").glob("*.md"))
             images = len(list((book / "articles" / "images").iterdir()))
+            repeat = args.repeat or (3 if size <= 30 else 1)
             work = where / f"runs-{size}"
             work.mkdir(exist_ok=True)
             print(f"\n== {size} articles: {markdown / 1e6:.2f} MB of Markdown, {images} images "
-                  f"({book}); load {[round(x, 2) for x in os.getloadavg()]}")
+                  f"({book}); best of {repeat}; load {[round(x, 2) for x in os.getloadavg()]}")
             children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            epub = jebon_runs(book, "epub", work, args.repeat, no_cache)
-            if not args.skip_peers:
-                epub.append(pandoc_run(book, work, args.repeat))
-            print(table("  EPUB", epub))
-            pdf: list[Measurement] = []
-            if not args.skip_pdf:
-                pdf = jebon_runs(book, "pdf", work, args.repeat, no_cache)
+            rows: dict[str, list[Measurement]] = {"epub": [], "pdf": []}
+            entry: dict[str, object] = {"markdown_bytes": markdown, "images": images, "repeat": repeat}
+            results["sizes"][str(size)] = entry  # type: ignore[index]
+            for fmt, skip in (("epub", args.skip_epub), ("pdf", args.skip_pdf)):
+                if skip:
+                    continue
+                print(table_header(f"  {fmt.upper()}"), flush=True)
+                runs: Iterator[Measurement] = jebon_runs(book, fmt, work, repeat, no_cache)
                 if not args.skip_peers:
-                    pdf.append(weasyprint_run(book, work, args.repeat))
-                print(table("  PDF", pdf))
+                    runs = itertools.chain(runs, peer(fmt, book, work, repeat))
+                for m in runs:  # each row is shown, and saved, as soon as it is measured
+                    rows[fmt].append(m)
+                    print(table_row(m), flush=True)
+                    entry[fmt] = [asdict(r) for r in rows[fmt]]
+                    if args.json:
+                        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
             children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu_children = (children_after.ru_utime + children_after.ru_stime
                             - children_before.ru_utime - children_before.ru_stime)
-            found = ratios({m.label: m for m in epub + pdf})
+            measured = rows["epub"] + rows["pdf"]
+            found = ratios({m.label: m for m in measured})
+            entry["ratios"] = found
             print(headline(found))
-            print(f"  (check: the rows' CPU sums to {sum(m.cpu for m in epub + pdf):.1f} s of the "
+            print(f"  (check: the rows' CPU sums to {sum(m.cpu for m in measured):.1f} s of the "
                   f"{cpu_children:.1f} s RUSAGE_CHILDREN grew by; the rest is repeats that were not the best)")
-            results["sizes"][str(size)] = {  # type: ignore[index]
-                "markdown_bytes": markdown, "images": images,
-                "epub": [asdict(m) for m in epub], "pdf": [asdict(m) for m in pdf], "ratios": found,
-            }
             if args.json:
                 args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
