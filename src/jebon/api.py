@@ -114,7 +114,7 @@ def _prepare(book_dir: Path | str, progress: Progress, diag: Diagnostics) -> tup
     rendered = []
     for volume in book.volumes:
         progress("render", 0, len(volume.articles))
-        rendered.append(_render_checked(book, volume, diag))
+        rendered.append(render_checked(book, volume, diag))
         progress("render", len(volume.articles), len(volume.articles))
     return book, rendered
 
@@ -252,7 +252,7 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     if strict:
         # Strict: render every chosen volume first; any warning stops the build before a file is written.
         for number in chosen:
-            _render_checked(book, book.volumes[number - 1], diag, allow_remote)
+            render_checked(book, book.volumes[number - 1], diag, allow_remote)
         if diag.warnings:
             raise JebonError([Problem(p.message, p.path, p.line, p.hint, "error") for p in diag.warnings])
     # 2. Each volume is rendered and written on its own, in parallel worker processes for a series;
@@ -314,8 +314,9 @@ class _VolumeResult:
     cache: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def _render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: bool = False,
+def render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: bool = False,
                     cache: Cache | None = None, jobs: int = 1) -> RenderedVolume:
+    """Render a volume and check its glyph coverage (every warning and error into `diag`)."""
     rendered = render_volume(book, volume, diag, allow_remote=allow_remote, cache=cache, jobs=jobs)
     _check_glyphs(book, rendered, diag)
     return rendered
@@ -331,7 +332,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
         if book is None:
             book = load_book(job.book_dir, diag)
         volume = book.volumes[number - 1]
-        rendered = _render_checked(book, volume, diag, job.allow_remote, cache, job.chapter_jobs)
+        rendered = render_checked(book, volume, diag, job.allow_remote, cache, job.chapter_jobs)
         meta, series = edition(book, volume)
         result.characters, result.words = rendered.characters, rendered.words
         stem = f"{book.config.slug}{'' if job.single else f'-vol{number:02d}'}"

@@ -215,8 +215,7 @@ def check(
     try:
         report = run_check(book_dir, pdf=pdf, out_dir=out_dir, print_options={"profile": profile})
     except JebonError as exc:
-        _print_problems(exc.problems)
-        raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
+        raise _fail(exc, False) from None
     _print_problems(report.warnings)
     out.print(f"{report.title}: {report.articles} articles, {len(report.warnings)} warnings, no errors")
     if strict and report.warnings:
@@ -236,8 +235,7 @@ def list_volumes(
     try:
         rows = run_list(book_dir, out_dir)
     except JebonError as exc:
-        _print_problems(exc.problems)
-        raise typer.Exit(EXIT_BOOK) from None
+        raise _fail(exc, as_json) from None
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -413,11 +411,7 @@ def import_brunch(
     try:
         report = import_pages("brunch", saved, into, force=force, title=title, date_from_mtime=date_from_mtime)
     except JebonError as exc:
-        if as_json:
-            print(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]}, ensure_ascii=False,
-                             indent=2))
-        _print_problems(exc.problems)
-        raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BOOK) from None
+        raise _fail(exc, as_json) from None
     if as_json:
         print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
         return

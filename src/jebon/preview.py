@@ -22,7 +22,7 @@ from . import fonts, resources
 from .errors import Diagnostics, JebonError, Problem, UsageError, log
 from .images import Asset
 from .model import edition
-from .render import XHTML_NS, RenderedVolume, render_volume
+from .render import XHTML_NS
 from .watch import INTERVAL, Watcher, book_inputs
 from .writers.epub import DOC, EpubBuilder
 from .writers.xhtml import E, document
@@ -189,14 +189,13 @@ def render_site(book_dir: Path | str, volume: int = 1, version: str = "0") -> Si
     diag = Diagnostics()
     volumes = 0
     try:
-        from .api import load_book  # the one place books are read (imported late: api pulls in WeasyPrint)
+        from .api import load_book, render_checked  # the one place books are read and rendered
 
         book = load_book(root, diag)
         volumes = len(book.volumes)
         if not 1 <= volume <= volumes:
             raise UsageError(f"--volume {volume}: the book has volumes 1–{len(book.volumes)}")
-        rendered = render_volume(book, book.volumes[volume - 1], diag)
-        _warn_missing_glyphs(rendered, diag)
+        rendered = render_checked(book, book.volumes[volume - 1], diag)
         meta, series = edition(book, book.volumes[volume - 1])
         builder = EpubBuilder(book.config, rendered, meta=meta, series=series)
     except JebonError as exc:
@@ -213,18 +212,6 @@ def render_site(book_dir: Path | str, volume: int = 1, version: str = "0") -> Si
     page = Resource(error_page(problems, version, root), f"{DOC}; charset=utf-8")
     files[""] = page
     return Site(version, root, files, problems, tuple(diag.warnings), time.perf_counter() - start, volumes)
-
-
-def _warn_missing_glyphs(rendered: RenderedVolume, diag: Diagnostics) -> None:
-    """The build's glyph check, per article: characters no bundled font has (the browser, like a
-    reader, then draws them with some system font, or as a box)."""
-    for chapter in rendered.chapters:
-        article = chapter.article
-        for char in fonts.missing(chapter.text + article.title + (article.subtitle or "")):
-            found = article.source.text.find(char)
-            line = article.source.text.count("\n", 0, found) + 1 if found >= 0 else None
-            diag.warn(f"character {char!r} (U+{ord(char):04X}) is in no bundled font", article.path, line,
-                      "readers will fall back to a system font")
 
 
 def _site(builder: EpubBuilder, files: dict[str, Resource], version: str, root: Path, diag: Diagnostics,
