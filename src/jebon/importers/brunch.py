@@ -185,7 +185,7 @@ def parse_html(path: Path, text: str, diag: Diagnostics) -> Page | None:
         diag.error("the article body (`.wrap_body`) has no text", path, _line(body), EXPECTED)
         return None
     return Page(
-        source=path, form="html", title=title, subtitle=_first_text(doc, "cover_sub_title") or None,
+        source=path, title=title, subtitle=_first_text(doc, "cover_sub_title") or None,
         author=author, date=date, tags=_html_tags(doc), url=url,
         magazine=_first_text(doc, "magazine_title", "tit_magazine", "link_magazine", "txt_magazine"),
         body=markdown, images=tuple(images), date_line=date_line or 1, date_text=date_text or None,
@@ -366,7 +366,7 @@ def parse_text(path: Path, text: str, diag: Diagnostics) -> Page | None:
     tail = [line for line in lines[cut:] if line]
     url = url or next((m.group(1) for m in map(_URL_LINE.match, tail) if m), None)
     return Page(
-        source=path, form="text", title=title, subtitle=subtitle, author=byline.author, date=byline.date,
+        source=path, title=title, subtitle=subtitle, author=byline.author, date=byline.date,
         tags=_text_tags(tail), url=normalise_url(url), magazine=_text_magazine(tail), body=body,
         date_line=byline.date_line or by_index + 1, date_text=byline.date_text,
     )

@@ -29,8 +29,6 @@ class Page:
     """One article read from a saved page, ready to be written as Markdown."""
 
     source: Path
-    form: str
-    """`html` (a saved page) or `text` (copied text)."""
     title: str
     subtitle: str | None
     author: str | None

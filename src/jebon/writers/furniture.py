@@ -27,8 +27,6 @@ FONT_NAME = "/JbFurniture"
 class Slot:
     """One margin box as measured: where its line sits and how its text is set."""
 
-    box: str
-    """@top-left, @bottom-right, …"""
     align: str
     """"left" or "right": which edge `x` is."""
     x: float
@@ -87,7 +85,7 @@ def measure(pages: list[Any]) -> Furniture:
             x_px = text.position_x + (text.width if align == "right" else 0.0)
             baseline_px = text.position_y + text.baseline
             slot = Slot(
-                box=keyword, align=align, x=(x_px + bleed["left"]) * PX,
+                align=align, x=(x_px + bleed["left"]) * PX,
                 baseline=height_pt - (baseline_px + bleed["top"]) * PX,
                 size=float(style["font_size"]) * PX, face=face, color=_color(style["color"]),
                 limit=box.width * PX,
@@ -133,15 +131,15 @@ def _hb_font(face: fonts.Face) -> tuple[hb.Font, int]:
     return hb.Font(hb_face), hb_face.upem
 
 
-def shape(face: fonts.Face, text: str) -> list[tuple[int, int, int, str]]:
-    """(glyph id, advance in font units, x offset, the characters it stands for)."""
+def shape(face: fonts.Face, text: str) -> list[tuple[int, int, str]]:
+    """(glyph id, advance in font units, the characters it stands for)."""
     font, _ = _hb_font(face)
     buf = hb.Buffer()
     buf.add_codepoints([ord(c) for c in text])
     buf.guess_segment_properties()
     hb.shape(font, buf)
     clusters = sorted({info.cluster for info in buf.glyph_infos})
-    out: list[tuple[int, int, int, str]] = []
+    out: list[tuple[int, int, str]] = []
     seen: set[int] = set()
     for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
         chars = ""
@@ -149,7 +147,7 @@ def shape(face: fonts.Face, text: str) -> list[tuple[int, int, int, str]]:
             seen.add(info.cluster)
             end = next((c for c in clusters if c > info.cluster), len(text))
             chars = text[info.cluster:end]
-        out.append((info.codepoint, pos.x_advance, pos.x_offset, chars))
+        out.append((info.codepoint, pos.x_advance, chars))
     return out
 
 
@@ -189,11 +187,11 @@ class Drawer:
         _, upem = _hb_font(slot.face)
         glyphs = shape(slot.face, " ".join(text.split()))
         scale = slot.size / upem
-        width = sum(advance for _, advance, _, _ in glyphs) * scale
+        width = sum(advance for _, advance, _ in glyphs) * scale
         if width > slot.limit:  # one line, like the box, cut with an ellipsis
             ellipsis = shape(slot.face, "…")
-            room = slot.limit - sum(a for _, a, _, _ in ellipsis) * scale
-            kept: list[tuple[int, int, int, str]] = []
+            room = slot.limit - sum(a for _, a, _ in ellipsis) * scale
+            kept: list[tuple[int, int, str]] = []
             total = 0.0
             for glyph in glyphs:
                 total += glyph[1] * scale
@@ -201,12 +199,12 @@ class Drawer:
                     break
                 kept.append(glyph)
             glyphs = kept + ellipsis
-            width = sum(advance for _, advance, _, _ in glyphs) * scale
+            width = sum(advance for _, advance, _ in glyphs) * scale
         widths, unicode_map = self.used.setdefault(slot.face, ({}, {}))
         parts: list[str] = []
         hex_run = ""
         font, _ = _hb_font(slot.face)
-        for gid, advance, _offset, chars in glyphs:
+        for gid, advance, chars in glyphs:
             units = advance * 1000 / upem
             widths.setdefault(gid, font.get_glyph_h_advance(gid) * 1000 / upem)  # the glyph's own width
             if chars:
