@@ -216,3 +216,30 @@ def test_random_markdown_always_gives_well_formed_xhtml(tmp_path: Path, pieces: 
     except JebonError:
         return
     etree.fromstring(volume.chapters[0].html)
+
+
+@pytest.mark.parametrize("fmt, options", [
+    ("PNG", {}), ("PNG", {"optimize": True}), ("JPEG", {}), ("JPEG", {"progressive": True}),
+    ("JPEG", {"exif": True}), ("JPEG", {"subsampling": 0}),
+])
+def test_image_size_from_the_header_matches_pillow(fmt: str, options: dict[str, object]) -> None:
+    """The header reader that spares Pillow on every build agrees with Pillow; what it cannot read
+    it leaves to Pillow (None)."""
+    import io
+
+    from PIL import Image
+
+    from jebon.images import pixel_size
+
+    if options.get("exif"):  # an APP1 segment before the frame header
+        exif = Image.Exif()
+        exif[0x0112] = 6  # orientation: the header still gives the stored size, as Pillow does
+        options = {"exif": exif.tobytes()}
+    for size in ((1, 1), (37, 1203), (2500, 19)):
+        buffer = io.BytesIO()
+        Image.new("P" if fmt == "PNG" and options else "RGB", size).save(buffer, format=fmt, **options)
+        data = buffer.getvalue()
+        assert pixel_size(data) == Image.open(io.BytesIO(data)).size == size
+    assert pixel_size(b"\x89PNG\r\n\x1a\n" + b"\0" * 20) is None
+    assert pixel_size(b"\xff\xd8\xff\xe0\x00\x10JFIF") is None  # cut before any frame
+    assert pixel_size(b"GIF89a") is None

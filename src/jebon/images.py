@@ -46,6 +46,42 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+"""JPEG start-of-frame markers (every coding process; C4, C8 and CC are other segments)."""
+
+
+def pixel_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG read from its header (no decoding), or None when the
+    header is not one jebon can read (callers then ask Pillow)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        return (width, height) if width and height else None
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD9:  # markers without a length
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        if marker in _JPEG_FRAMES:
+            if at + 9 > len(data):
+                return None
+            height = int.from_bytes(data[at + 5:at + 7], "big")
+            width = int.from_bytes(data[at + 7:at + 9], "big")
+            return (width, height) if width and height else None
+        if length < 2:
+            return None
+        at += 2 + length
+    return None
+
+
 _EXTERNAL_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*([A-Za-z_][\w.-]*)\s+(?:SYSTEM|PUBLIC)\b[^>]*>")
 
 
@@ -136,13 +172,17 @@ MAX_PIXELS = 120_000_000
 
 
 def _check_pixels(data: bytes) -> None:
-    from PIL import Image, UnidentifiedImageError
+    size = pixel_size(data)  # PNG and JPEG: the header says it, without Pillow
+    if size is not None:
+        width, height = size
+    else:
+        from PIL import Image, UnidentifiedImageError
 
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ImageError(f"the image cannot be read: {exc}") from None
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+            raise ImageError(f"the image cannot be read: {exc}") from None
     if width * height > MAX_PIXELS:
         raise ImageError(f"{width}×{height} pixels is too large (the limit is {MAX_PIXELS // 1_000_000} megapixels)")
 
