@@ -2,34 +2,55 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
-from rich.table import Table
-from rich.text import Text
 
 from . import __version__
 from .errors import JebonError, Problem, UsageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from .api import BuildReport
     from .watch import Rebuild, Watcher
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="jebon (제본): Korean magazine series → EPUB 3 books (and print PDF).")
-err = Console(stderr=True)
-out = Console()
+
+
+class _Console:
+    """A rich Console made on first use: a `--json` run never pays for importing rich."""
+
+    def __init__(self, stderr: bool) -> None:
+        self.stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self.stderr)
+        return self._console
+
+    def print(self, *objects: object, **options: Any) -> None:
+        self.console.print(*objects, **options)
+
+
+err = _Console(stderr=True)
+out = _Console(stderr=False)
 
 EXIT_BOOK, EXIT_USAGE = 1, 2
 
@@ -41,6 +62,8 @@ class Format(StrEnum):
 
 
 def _print_problems(problems: list[Problem]) -> None:
+    from rich.text import Text
+
     for problem in problems:
         style = "red" if problem.severity == "error" else "yellow"
         label = "error" if problem.severity == "error" else "warning"
@@ -104,20 +127,13 @@ def build(
             _print_problems([Problem("--watch and --json cannot be used together")])
             raise typer.Exit(EXIT_USAGE)
         watcher = Watcher(book_inputs(book_dir, out_dir))  # before the first build: no change is missed
-    labels = {"read": "Reading sources", "volumes": "Building volumes"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  console=err, transient=True, disable=as_json) as bar:
-        task = bar.add_task("Starting", total=None)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=labels.get(stage, stage), completed=done, total=total)
-
+    with _progress_bar(as_json) as progress:
         try:
             report = run_build(book_dir, formats, out_dir, strict=strict, progress=progress,
                                print_options=print_options, volumes=volume, jobs=jobs, allow_remote=allow_remote,
                                cache=cache)
         except JebonError as exc:
-            bar.stop()
+            progress.stop()
             if as_json:
                 print(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]},
                                  ensure_ascii=False, indent=2))
@@ -135,10 +151,46 @@ def build(
                       book_dir, report)
 
 
+class _NoBar:
+    """The progress of a `--json` build: shown nowhere."""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _progress_bar(hidden: bool) -> Iterator[Any]:
+    """A callable `progress(stage, done, total)` drawing a transient bar on stderr (nothing when
+    `hidden`), with `.stop()` to take the bar down before errors are printed."""
+    if hidden:
+        yield _NoBar()
+        return
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    labels = {"read": "Reading sources", "volumes": "Building volumes"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  console=err.console, transient=True) as bar:
+        task = bar.add_task("Starting", total=None)
+
+        class Bar:
+            def __call__(self, stage: str, done: int, total: int) -> None:
+                bar.update(task, description=labels.get(stage, stage), completed=done, total=total)
+
+            def stop(self) -> None:
+                bar.stop()
+
+        yield Bar()
+
+
 def _print_report(report: BuildReport, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     _print_problems(report.warnings)
     table = Table(title=report.title, show_header=True, header_style="bold")
     table.add_column("output", overflow="fold")
@@ -162,6 +214,8 @@ def _print_report(report: BuildReport, as_json: bool) -> None:
 def _watch_builds(watcher: Watcher, rebuild: Callable[[], BuildReport], book_dir: Path,
                   first: BuildReport | None) -> None:
     """`build --watch`: one line per rebuild, its new warnings and its errors, until Ctrl-C."""
+    from rich.text import Text
+
     from .watch import watch_build
 
     seen = set(first.warnings) if first is not None else set()
@@ -239,6 +293,8 @@ def list_volumes(
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     table = Table(show_header=True, header_style="bold")
     for column, justify in (("vol.", "right"), ("title", "left"), ("articles", "right"), ("first", "left"),
                             ("last", "left"), ("from", "left"), ("to", "left"), ("pages", "right")):
@@ -260,6 +316,8 @@ def preview(
     = False,
 ) -> None:
     """Serve the book as web pages on 127.0.0.1, reloaded whenever a file of the book changes."""
+    from rich.text import Text
+
     from .preview import PreviewServer, Site
 
     def rendered(site: Site, changed: set[Path]) -> None:
@@ -415,6 +473,9 @@ def import_brunch(
     if as_json:
         print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+    from rich.text import Text
+
     _print_problems(report.warnings)
     table = Table(show_header=True, header_style="bold")
     for column in ("", "date", "title", "article", "images", "note"):
@@ -445,6 +506,30 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
     except KeyboardInterrupt:
         err.print("interrupted: files already finished are complete, the others were not touched")
-        sys.exit(130)
+        code = 130
+    _exit_now(code)
+
+
+def _exit_code(code: object) -> int:
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)  # sys.exit("message"): the message, and failure
+    return 1
+
+
+def _exit_now(code: int) -> None:
+    """End the process without tearing the interpreter down. Tear-down frees every object a build
+    made, one by one, and unloads every module: a tenth of a second or more after a big book,
+    with nothing to show for it. By now every file jebon writes is closed (each is written inside
+    a `with`, then renamed into place) and worker processes are joined; what is left is flushing
+    the standard streams and the log."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
