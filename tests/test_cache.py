@@ -4,9 +4,12 @@ a font → everything set in it, not the Markdown)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import struct
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,7 +46,7 @@ def test_cached_and_uncached_builds_are_byte_identical(copy_book: Callable[[Path
     fresh = _outputs(_build(book, tmp_path / "nocache", cache=False))
     first = _build(book, tmp_path / "cached")
     assert not (tmp_path / "nocache" / ".jebon-cache").exists()
-    assert all(hits == 0 for hits, _ in first.cache.values())  # an empty cache: everything was made
+    assert all(hits == 0 for hits, _ in first.cache.values()), first.cache  # an empty cache: everything was made
     second = _build(book, tmp_path / "cached")
     assert second.cache and all(misses == 0 for _, misses in second.cache.values()), second.cache
     assert _outputs(first) == fresh
@@ -60,6 +63,9 @@ def test_editing_one_article_rebuilds_only_that_article(copy_book: Callable[[Pat
     report = _build(book, out)
     articles = len(list((book / "articles").glob("*.md")))
     assert report.cache["parse"] == (articles - 1, 1)
+    assert report.cache["render"] == (articles - 1, 1)
+    assert report.cache["epub-page"] == (articles - 1, 1)
+    assert report.cache["front-matter"][1] == 0  # the front matter did not change
     assert report.cache["pdf-chapter"] == (articles - 1, 1)
     assert report.cache["pdf-furniture"] == (1, 0)
     # ...and the result is what a clean build of the edited book gives.
@@ -125,3 +131,49 @@ def test_a_full_build_prunes_what_it_no_longer_uses(copy_book: Callable[[Path], 
     gone = before - after
     assert gone and len(gone) < len(before) / 2  # the old entries of the edited article, not the rest
     assert not [p for p in after if p.name.startswith(".tmp-")]
+
+
+def test_front_matter_and_images_are_read_again_when_they_change(copy_book: Callable[[Path], Path],
+                                                                 tmp_path: Path) -> None:
+    book = copy_book(FEATURES)
+    out = tmp_path / "out"
+    _build(book, out)
+    article = book / "articles" / "c-third.md"
+    text = article.read_text("utf-8")
+    assert "subtitle: 부제목\n" in text
+    article.write_text(text.replace("subtitle: 부제목\n", "subtitle: 새로 붙인 부제\n"), "utf-8")
+    svg = book / "articles" / "img" / "box.svg"
+    svg.write_text(svg.read_text("utf-8").replace("</svg>", '<circle cx="5" cy="5" r="2"/></svg>'), "utf-8")
+    report = _build(book, out)
+    with_front_matter = sum(1 for p in (book / "articles").glob("*.md") if p.read_text("utf-8").startswith("---"))
+    assert report.cache["front-matter"] == (with_front_matter - 1, 1)
+    assert report.cache["render"][1] == 2  # the retitled article, and the one showing the changed image
+    epub = next(o.path for o in report.outputs if o.format == "epub")
+    with zipfile.ZipFile(epub) as archive:
+        names = archive.namelist()
+        assert any("새로 붙인 부제".encode() in archive.read(n) for n in names if n.endswith(".xhtml"))
+        assert any(b"<circle" in archive.read(n) for n in names if n.endswith(".svg"))
+    assert _outputs(report) == _outputs(_build(book, tmp_path / "clean", cache=False))
+
+
+def test_a_remembered_file_digest_is_not_fooled_by_a_restored_date(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cache.file_digest remembers a font's digest by the file's identity, size and times. A write
+    that keeps the size and sets the modification time back still moves the change time."""
+    from jebon import cache as cache_mod
+
+    font = tmp_path / "face.otf"
+    font.write_bytes(b"A" * 5000)
+    cache = cache_mod.Cache(tmp_path / "cache")
+    assert cache.file_digest(font) == hashlib.sha256(b"A" * 5000).hexdigest()
+    assert not (tmp_path / "cache").exists()  # just written: not settled, so not remembered
+    later = time.time_ns() + 10 * 1_000_000_000
+    monkeypatch.setattr(cache_mod.time, "time_ns", lambda: later)
+    assert cache.file_digest(font) == hashlib.sha256(b"A" * 5000).hexdigest()
+    assert len(list((tmp_path / "cache" / "file-digest").rglob("*"))) == 2  # remembered (folder + entry)
+    before = font.stat()
+    time.sleep(0.05)
+    font.write_bytes(b"B" * 5000)
+    os.utime(font, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert font.stat().st_mtime_ns == before.st_mtime_ns and font.stat().st_size == before.st_size
+    assert cache.file_digest(font) == hashlib.sha256(b"B" * 5000).hexdigest()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -79,11 +77,12 @@ def source_date_epoch(environ: dict[str, str] | None = None) -> int | None:
     return int(value)
 
 
-def load_book(book_dir: Path | str, diag: Diagnostics | None = None) -> Book:
-    """Read book.toml and every article; raise JebonError listing every problem."""
+def load_book(book_dir: Path | str, diag: Diagnostics | None = None, cache: Cache | None = None) -> Book:
+    """Read book.toml and every article (front matter parsed before is taken from `cache`); raise
+    JebonError listing every problem."""
     diag = diag if diag is not None else Diagnostics()
     cfg = config_mod.load(book_dir)
-    files = sources.collect(cfg, diag)
+    files = sources.collect(cfg, diag, cache)
     return assemble(cfg, files, diag)
 
 
@@ -95,10 +94,13 @@ def _check_glyphs(book: Book, rendered: RenderedVolume, diag: Diagnostics) -> No
     for char in fonts.missing(book_text):
         diag.warn(f"character {char!r} (U+{ord(char):04X}) is in no bundled font", book.config.path,
                   None, "readers will fall back to a system font")
-    for chapter in rendered.chapters:
+    shown = [(c, c.chars + c.article.title + (c.article.subtitle or "")) for c in rendered.chapters]
+    absent = set(fonts.missing(set().union(*(chars for _, chars in shown))))
+    if not absent:
+        return
+    for chapter, chars in shown:
         article = chapter.article
-        text = chapter.text + article.title + (article.subtitle or "")
-        for char in fonts.missing(text):
+        for char in sorted(absent.intersection(chars)):
             line = article.source.text.find(char)
             line_no = article.source.text.count("\n", 0, line) + 1 if line >= 0 else None
             diag.warn(f"character {char!r} (U+{ord(char):04X}) is in no bundled font", article.path,
@@ -227,8 +229,13 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     # 1. Config and sources, once, here: every problem is collected, then raised together.
     diag = Diagnostics()
     progress("read", 0, 1)
+    started = time.time()
+    # Front matter read before is in the cache under the output folder; new entries are written once
+    # that folder has been checked, below.
+    early = Path(out_dir if out_dir is not None else Path(book_dir) / "build") / CACHE_DIR
+    reading = Cache(early if cache else None, held=[])
     try:
-        book = load_book(book_dir, diag)
+        book = load_book(book_dir, diag, reading)
     except JebonError as exc:
         raise type(exc)(diag.warnings + exc.problems) from None
     progress("read", 1, 1)
@@ -245,7 +252,6 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
         len(v.articles) for v in book.volumes if v.number in chosen))
     cores = jobs or os.cpu_count() or 1
     workers = min(cores, len(chosen))
-    started = time.time()
     job = _Job(Path(book_dir), formats, out, options, epoch, strict, single=len(numbers) == 1,
                allow_remote=allow_remote, cache=out / CACHE_DIR if cache else None,
                chapter_jobs=max(1, cores // workers))
@@ -255,6 +261,8 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
             render_checked(book, book.volumes[number - 1], diag, allow_remote)
         if diag.warnings:
             raise JebonError([Problem(p.message, p.path, p.line, p.hint, "error") for p in diag.warnings])
+    if reading.root == job.cache:
+        reading.release()  # the output folder is a good one, and this build writes into it
     # 2. Each volume is rendered and written on its own, in parallel worker processes for a series;
     #    files appear only when complete, and one volume's failure leaves the others' files whole.
     results: list[_VolumeResult] = []
@@ -264,12 +272,17 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
             results.append(_build_volume(job, number, book))
             progress("volumes", done, len(chosen))
     else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_build_volume, job, number) for number in chosen]
             for done, future in enumerate(as_completed(futures), 1):
                 results.append(future.result())
                 progress("volumes", done, len(chosen))
     used = Cache(job.cache)
+    if reading.root is not None:
+        used.merge(reading.stats())
     for result in sorted(results, key=lambda r: r.number):
         used.merge(result.cache)
         report.outputs += result.outputs

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,6 +22,8 @@ from . import __version__
 CACHE_DIR = ".jebon-cache"
 FORMAT = "jebon-cache 2"
 """Part of every key: bumped when what jebon makes from the same inputs changes."""
+SETTLED = 2
+"""Seconds a file must be unchanged before `Cache.file_digest` remembers its digest."""
 
 
 def digest(*parts: str | bytes) -> str:
@@ -33,7 +36,7 @@ def digest(*parts: str | bytes) -> str:
 
 
 @cache
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+def _file_digest(path: str, identity: tuple[int, ...]) -> str:
     h = hashlib.sha256()
     with Path(path).open("rb") as f:
         while chunk := f.read(1 << 20):
@@ -42,9 +45,10 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes (remembered per size and mtime for the life of the process)."""
+    """SHA-256 of a file's bytes (remembered for the life of the process by the file's identity,
+    size and times: the change time moves on every write and cannot be set back)."""
     st = path.stat()
-    return _file_digest(str(path), st.st_size, st.st_mtime_ns)
+    return _file_digest(str(path), (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
 
 
 @cache
@@ -65,28 +69,53 @@ class Cache:
     root: Path | None
     hits: Counter[str] = field(default_factory=Counter)
     misses: Counter[str] = field(default_factory=Counter)
+    held: list[tuple[str, str, bytes]] | None = None
+    """When a list, `put` keeps entries here until `release()` (nothing is written before the output
+    folder is known to be a good one)."""
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
         return self.root / kind / key[:2] / key
 
     def get(self, kind: str, key: str) -> bytes | None:
+        """The entry, or None; counted in `stats()` as reused or rebuilt."""
+        data = self._read(kind, key)
+        if data is None:
+            self.misses[kind] += 1
+        else:
+            self.hits[kind] += 1
+        return data
+
+    def reject(self, kind: str) -> None:
+        """The entry `get` just gave cannot be used after all (what it was made from changed on disk):
+        count it as rebuilt."""
+        self.hits[kind] -= 1
+        self.misses[kind] += 1
+
+    def _read(self, kind: str, key: str) -> bytes | None:
         if self.root is None:
-            self.misses[kind] += 1
             return None
-        path = self._path(kind, key)
+        path = f"{self.root}/{kind}/{key[:2]}/{key}"  # a plain string: this runs thousands of times a build
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:  # noqa: PTH123 (pathlib costs more than the read here)
+                data = f.read()
         except OSError:
-            self.misses[kind] += 1
             return None
         with contextlib.suppress(OSError):  # a read-only cache still gives its entries
             os.utime(path)  # in use: prune() keeps it
-        self.hits[kind] += 1
         return data
+
+    def release(self) -> None:
+        """Write the entries `put` held back, and stop holding."""
+        held, self.held = self.held or [], None
+        for kind, key, data in held:
+            self.put(kind, key, data)
 
     def put(self, kind: str, key: str, data: bytes) -> None:
         if self.root is None:
+            return
+        if self.held is not None:
+            self.held.append((kind, key, data))
             return
         path = self._path(kind, key)
         try:
@@ -102,6 +131,22 @@ class Cache:
             Path(tmp).unlink(missing_ok=True)
             if not isinstance(exc, OSError):
                 raise
+
+    def file_digest(self, path: Path) -> str:
+        """`file_digest(path)`, remembered across builds by the file's identity, size and times
+        (the change time moves on every write and cannot be set back). Only a file left alone for
+        SETTLED seconds is remembered, so two writes within one tick of the file clock cannot
+        share an entry."""
+        st = path.stat()
+        key = digest("file", os.path.realpath(path), *(str(n) for n in (st.st_dev, st.st_ino, st.st_size,
+                                                                         st.st_mtime_ns, st.st_ctime_ns)))
+        entry = self._read("file-digest", key)  # bookkeeping, not a piece of the book: not counted
+        if entry is not None and len(entry) == 64:
+            return entry.decode("ascii")
+        value = file_digest(path)
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED * 1_000_000_000:
+            self.put("file-digest", key, value.encode("ascii"))
+        return value
 
     def stats(self) -> dict[str, tuple[int, int]]:
         """kind → (reused, rebuilt)."""

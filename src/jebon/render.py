@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import pickle
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -73,8 +72,11 @@ class Chapter:
     headings: tuple[Heading, ...]
     missing_alt: int
     """Images without alt text (the EPUB's accessibility metadata must not claim it then)."""
-    text: str
-    """Plain text of the article body, for statistics and glyph coverage."""
+    chars: str
+    """Every character of the article's text once, sorted (what the glyph check looks at)."""
+    words: int
+    characters: int
+    """Characters of the article's text, spaces not counted."""
 
     @property
     def file_name(self) -> str:
@@ -91,11 +93,11 @@ class RenderedVolume:
     @property
     def characters(self) -> int:
         """Characters of text, spaces not counted (the measure Korean publishing uses)."""
-        return sum(len(c.text.replace(" ", "")) for c in self.chapters)
+        return sum(c.characters for c in self.chapters)
 
     @property
     def words(self) -> int:
-        return sum(len(c.text.split()) for c in self.chapters)
+        return sum(c.words for c in self.chapters)
 
 
 def _markdown(ruby: bool) -> markdown.Markdown:
@@ -344,14 +346,15 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
     are fetched only with `allow_remote` (size- and time-limited); otherwise no request is made.
     Each article's Markdown is parsed once per content (`cache`), in `jobs` worker processes."""
     book_root = book.config.root.resolve()
-    by_path = {a.path.resolve(): a for a in book.articles}
+    real = {os.path.realpath(a.path): a for a in book.articles}
+    by_path: dict[Path, Article] = {}
     volume_ids = {a.id for a in volume.articles}
     renderers = [_ArticleRenderer(a, diag, book.config.typography) for a in volume.articles]
     cache = cache or Cache(None)
     parsed = _parse_all(renderers, cache, jobs)
     ids = {r.article.id: set(p.ids) for r, p in zip(renderers, parsed, strict=True)}
     # What every article's links and images are resolved against: the book's articles and anchors.
-    context = digest(str(book_root), repr(sorted((str(path), a.id) for path, a in by_path.items())),
+    context = digest(str(book_root), repr(sorted((path, a.id) for path, a in real.items())),
                      repr(sorted(volume_ids)), repr(sorted((k, sorted(v)) for k, v in ids.items())))
     assets: dict[str, Asset] = {}
     chapters: list[Chapter] = []
@@ -362,9 +365,12 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
                                                                       article.subtitle, article.date)))
         entry = cache.get("render", key) if key else None
         done: _Rendered | None = _unpickle(entry)
-        if done is not None and not done.fresh():
+        if entry is not None and (done is None or not done.fresh()):
+            cache.reject("render")  # unreadable, or an image it shows changed on disk
             done = None
         if done is None:
+            if not by_path:
+                by_path.update((Path(path), a) for path, a in real.items())
             own, renderer.diag = renderer.diag, Diagnostics()
             try:
                 done = _render_one(renderer, etree.fromstring(found.xml, _XML_AS_HTML), by_path, volume_ids,
@@ -377,7 +383,8 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
         for asset in done.assets:
             assets.setdefault(asset.name, asset)
         chapters.append(Chapter(article=article, html=done.html, headings=done.headings,
-                                missing_alt=done.missing_alt, text=done.text))
+                                missing_alt=done.missing_alt, chars=done.chars, words=done.words,
+                                characters=done.characters))
     diag.raise_if_errors(RenderError)
     return RenderedVolume(volume=volume, chapters=tuple(chapters), assets=tuple(assets.values()))
 
@@ -424,12 +431,18 @@ def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> li
                    repr(r.article.extra.get("line_break"))) for r in renderers]
     parsed: list[_Parsed | None] = []
     for key in keys:
-        parsed.append(_unpickle(cache.get("parse", key)))
+        entry = cache.get("parse", key)
+        parsed.append(_unpickle(entry))
+        if entry is not None and parsed[-1] is None:
+            cache.reject("parse")
     todo = [i for i, found in enumerate(parsed) if found is None]
     if jobs > 1 and len(todo) > 8:
         diags = [r.diag for r in renderers]
         _PARSING[:] = renderers
         try:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 for i, done in zip(todo, pool.map(_parse_task, todo, chunksize=8), strict=True):
                     parsed[i] = done
@@ -471,17 +484,18 @@ def _replay(diag: Diagnostics, problems: tuple[Problem, ...]) -> None:
             diag.warn(problem.message, problem.path, problem.line, problem.hint)
 
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 """Bumped when what the parse and render cache entries hold changes shape."""
 
 
-def _signature(path: Path) -> tuple[str, str, int, int]:
-    """What a local image's use depends on: where it resolves to, and its size and time."""
+def _signature(path: str) -> tuple[str, int, int, int, int, int]:
+    """What a local image's use depends on: the file it resolves to (device and inode, so a link
+    pointed elsewhere counts) and its size and times (the change time moves on every write)."""
     try:
-        st = path.stat()
+        st = os.stat(path)  # noqa: PTH116 (a string: checked for every image of every cached article)
     except OSError:
-        return str(path), "", -1, -1
-    return str(path), str(path.resolve()), st.st_size, st.st_mtime_ns
+        return path, -1, -1, -1, -1, -1
+    return path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 @dataclass(frozen=True)
@@ -492,20 +506,22 @@ class _Rendered:
     html: str
     headings: tuple[Heading, ...]
     missing_alt: int
-    text: str
+    chars: str
+    words: int
+    characters: int
     problems: tuple[Problem, ...]
     assets: tuple[Asset, ...]
-    files: tuple[tuple[str, str, int, int], ...]
+    files: tuple[tuple[str, int, int, int, int, int], ...]
 
     def fresh(self) -> bool:
-        return all(_signature(Path(f[0])) == f for f in self.files)
+        return all(_signature(f[0]) == f for f in self.files)
 
 
 def _render_one(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
                 volume_ids: set[str], ids: dict[str, set[str]], book_root: Path, allow_remote: bool) -> _Rendered:
     article = renderer.article
     sources = [(img.get("src") or "").strip() for img in tree.iter("img")]
-    files = tuple(_signature(article.path.parent / unquote(urlsplit(src).path))
+    files = tuple(_signature(str(article.path.parent / unquote(urlsplit(src).path)))
                   for src in sources if src and not _is_remote(src))
     _resolve_links(renderer, tree, by_path, volume_ids, ids, book_root)
     used: dict[str, Asset] = {}
@@ -515,7 +531,9 @@ def _render_one(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[
         for h in tree.iter("h2", "h3") if h.get("id")
     )
     section = _chapter_section(article, tree)
-    return _Rendered(etree.tostring(section, encoding="unicode"), headings, renderer.missing_alt, _text(tree),
+    text = _text(tree)
+    return _Rendered(etree.tostring(section, encoding="unicode"), headings, renderer.missing_alt,
+                     "".join(sorted(set(text))), len(text.split()), len(text.replace(" ", "")),
                      tuple(renderer.diag.problems), tuple(used.values()), files)
 
 

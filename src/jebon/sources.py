@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import importlib.metadata
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .cache import Cache, digest
 from .config import BookConfig, parse_date
 from .errors import Diagnostics
-
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (about ten times faster), else the Python one."""
 
 # Characters XML 1.0 forbids, plus lone surrogates and non-characters.
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
@@ -113,7 +113,39 @@ def decode(path: Path, raw: bytes, diag: Diagnostics, encoding: str = "utf-8") -
     return text
 
 
-def split_front_matter(path: Path, text: str, diag: Diagnostics) -> tuple[dict[str, Any], str, int]:
+@functools.cache
+def _yaml_version() -> str:
+    """PyYAML's version, read without importing it."""
+    try:
+        return importlib.metadata.version("PyYAML")
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def _parse_yaml(block: str, cache: Cache | None) -> Any:
+    """The front matter block parsed (libyaml's safe loader when PyYAML has it, about ten times
+    faster than the Python one), remembered by its text in `cache`; raise yaml.YAMLError. PyYAML is
+    imported only when a block is not in the cache."""
+    if not block.strip():
+        return {}
+    key = digest("front-matter", _yaml_version(), block)
+    entry = cache.get("front-matter", key) if cache is not None else None
+    if entry is not None:
+        with contextlib.suppress(Exception):  # an unreadable entry is parsed anew
+            return pickle.loads(entry)
+    import yaml
+
+    try:
+        meta = yaml.load(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        meta = yaml.safe_load(block)  # the pure-Python parser's message and line are the clearer ones
+    if cache is not None and isinstance(meta, dict):
+        cache.put("front-matter", key, pickle.dumps(meta, protocol=5))
+    return meta
+
+
+def split_front_matter(path: Path, text: str, diag: Diagnostics,
+                       cache: Cache | None = None) -> tuple[dict[str, Any], str, int]:
     """(front matter mapping, body, 1-based line of the body)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -128,11 +160,12 @@ def split_front_matter(path: Path, text: str, diag: Diagnostics) -> tuple[dict[s
     block = "\n".join(lines[1:index])
     body = "\n".join(lines[index + 1:])
     try:
-        try:
-            meta = yaml.load(block, Loader=_YAML_LOADER) if block.strip() else {}
-        except yaml.YAMLError:
-            meta = yaml.safe_load(block)  # the pure-Python parser's message and line are the clearer ones
-    except yaml.YAMLError as exc:
+        meta = _parse_yaml(block, cache)
+    except Exception as exc:
+        import yaml
+
+        if not isinstance(exc, yaml.YAMLError):
+            raise
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -196,22 +229,24 @@ def check_meta(path: Path, text: str, meta: dict[str, Any], diag: Diagnostics) -
     return clean
 
 
-def read(path: Path, diag: Diagnostics, encoding: str = "utf-8") -> SourceFile | None:
+def read(path: Path, diag: Diagnostics, encoding: str = "utf-8", cache: Cache | None = None) -> SourceFile | None:
     """Read one article; problems go to `diag`, and None is returned when it cannot be used."""
     text = decode(path, path.read_bytes(), diag, encoding)
     if text is None:
         return None
     errors = len(diag.errors)
-    meta, body, body_line = split_front_matter(path, text, diag)
+    meta, body, body_line = split_front_matter(path, text, diag, cache)
     meta = check_meta(path, text, meta, diag)
     return SourceFile(path=path, meta=meta, body=body, body_line=body_line, text=text,
                       broken=len(diag.errors) > errors)
 
 
-def collect(config: BookConfig, diag: Diagnostics) -> list[SourceFile]:
+def collect(config: BookConfig, diag: Diagnostics, cache: Cache | None = None) -> list[SourceFile]:
     """Every readable article of the book, decoded and split, in reading order. Problems go to
-    `diag`; the caller raises once the articles themselves have been checked too."""
-    return [s for s in (read(p, diag, config.articles.encoding) for p in discover(config, diag)) if s is not None]
+    `diag`; the caller raises once the articles themselves have been checked too. Front matter
+    already parsed is taken from `cache`."""
+    return [s for s in (read(p, diag, config.articles.encoding, cache) for p in discover(config, diag))
+            if s is not None]
 
 
 def date_of(meta: dict[str, Any]) -> dt.date | None:

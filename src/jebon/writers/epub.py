@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -15,10 +16,10 @@ from typing import Any
 from ebooklib import epub
 from lxml import etree
 
-from .. import __version__, covers, fonts, resources
-from ..cache import FORMAT, Cache, digest, file_digest
+from .. import __version__, fonts, resources
+from ..cache import FORMAT, Cache, digest
 from ..config import BookConfig, BookMeta
-from ..images import Asset, sniff
+from ..images import Asset, pixel_size, sniff
 from ..model import SeriesInfo
 from ..render import Chapter, RenderedVolume
 from .xhtml import E, document, fragment
@@ -105,6 +106,8 @@ class EpubBuilder:
     def __init__(self, config: BookConfig, rendered: RenderedVolume, *, epoch: int | None = None,
                  meta: BookMeta | None = None, series: SeriesInfo | None = None, cache: Cache | None = None):
         self.cache = cache or Cache(None)
+        self.packed: dict[bytes, tuple[int, bytes]] = {}
+        """Entries already deflated (content → CRC-32 and deflated bytes), for `_zip`."""
         self.config = config
         self.meta = meta or config.book
         self.series = series
@@ -121,6 +124,8 @@ class EpubBuilder:
             if media_type in ("image/png", "image/jpeg"):
                 ext = "png" if media_type == "image/png" else "jpg"
                 return Asset(f"{self.cover_name}.{ext}", media_type, data, self.meta.cover)
+        from .. import covers  # Pillow is imported only when a cover is drawn
+
         if self.series is not None:
             data = covers.generate(self.series.title, self.meta.subtitle, self.meta.authors, self.meta.publisher,
                                    label=f"제{self.series.current}권")
@@ -275,12 +280,13 @@ class EpubBuilder:
         book = epub.EpubBook()
         self._metadata(book)
         cover = self.cover_asset()
-        chapters = [(c.article.id, c.file_name, self.chapter_page(c)) for c in self.rendered.chapters]
+        known: dict[str, tuple[str, str]] = {}
+        chapters = [(c.article.id, c.file_name, self._cached_page(c, known)) for c in self.rendered.chapters]
         docs = [("cover", "cover.xhtml", self.cover_page(cover)),
                 ("titlepage", "title.xhtml", self.title_page())]
         if self.series is not None:
             docs.append(("series", "series.xhtml", self.series_page()))
-        nav_bytes = self.nav()
+        nav_bytes, ncx_bytes = self._contents()
         docs += chapters
         docs.append(("colophon", "colophon.xhtml", self.colophon()))
 
@@ -305,18 +311,18 @@ class EpubBuilder:
         for index, asset in enumerate(self.rendered.assets, 1):
             book.add_item(epub.EpubItem(uid=f"img{index:03d}", file_name=asset.name,
                                         media_type=asset.media_type, content=fit_for_screen(asset)))
-        for face, data in self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)]):
+        for face, data in self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)], known):
             book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.otf",
                                         media_type="font/otf", content=data))
 
-        writer = _Writer(None, book, nav_bytes, self.ncx(),
+        writer = _Writer(None, book, nav_bytes, ncx_bytes,
                          {"mtime": self.modified, "epub3_landmark": False, "epub2_guide": False,
                           "compresslevel": 9, "spine_direction": False, "package_direction": False,
                           "epub3_pages": False, "play_order": {"enabled": False, "start_from": 1},
                           "raise_exceptions": True, "ignore_ncx": False})
         writer.process()
         writer.write()
-        return _zip(writer.out.items, self.modified, self.cache)
+        return _zip(writer.out.items, self.modified, self.cache, self.packed)
 
     def _metadata(self, book: epub.EpubBook) -> None:
         meta = self.meta
@@ -368,24 +374,62 @@ class EpubBuilder:
             summary += " 그림에는 대체 텍스트가 있습니다." if all_alt else " 일부 그림에는 대체 텍스트가 없습니다."
         book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
 
-    def _fonts(self, docs: list[tuple[str, str, bytes]]) -> list[tuple[fonts.Face, bytes]]:
-        """Each face subset to the characters of the documents that can use it."""
+    def _cached_page(self, chapter: Chapter, known: dict[str, tuple[str, str]]) -> bytes:
+        """`chapter_page`, with the characters it shows (into `known`) and its deflated form (into
+        `self.packed`), from the cache when the chapter's XHTML and the page settings are unchanged."""
+        key = digest(FORMAT, __version__, zlib.ZLIB_RUNTIME_VERSION, "epub-page", chapter.html,
+                     chapter.article.title, self.lang, self.css_name)
+        fields = _unfields(self.cache.get("epub-page", key), 4)
+        if fields is not None:
+            with contextlib.suppress(ValueError):
+                chars, crc, packed, page = fields
+                plain, bold = json.loads(chars)
+                known[chapter.file_name] = plain, bold
+                self.packed[page] = int.from_bytes(crc, "big"), packed
+                return page
+        page = self.chapter_page(chapter)
+        plain, bold = _characters(page)
+        known[chapter.file_name] = plain, bold
+        self.packed[page] = crc32, deflated = _deflate(page)
+        self.cache.put("epub-page", key, _fields(json.dumps([plain, bold]).encode(), crc32.to_bytes(4, "big"),
+                                                 deflated, page))
+        return page
+
+    def _contents(self) -> tuple[bytes, bytes]:
+        """The nav and NCX documents, from the cache when the titles and headings are unchanged."""
+        key = digest(FORMAT, __version__, "epub-contents", self.lang, self.css_name, self.meta.title,
+                     self.identifier, str(self.config.epub.toc_depth),
+                     repr([(c.file_name, c.article.title, c.headings) for c in self.rendered.chapters]))
+        fields = _unfields(self.cache.get("epub-contents", key), 2)
+        if fields is not None:
+            return fields[0], fields[1]
+        nav, ncx = self.nav(), self.ncx()
+        self.cache.put("epub-contents", key, _fields(nav, ncx))
+        return nav, ncx
+
+    def _fonts(self, docs: list[tuple[str, str, bytes]],
+               known: dict[str, tuple[str, str]]) -> list[tuple[fonts.Face, bytes]]:
+        """Each face subset to the characters of the documents that can use it (`known` gives
+        them for some documents by file name)."""
         text: set[str] = set()
         heavy: set[str] = set()
-        for _, _, content in docs:
-            key = digest(FORMAT, __version__, content)
-            entry = self.cache.get("epub-chars", key)
-            if entry is None:
-                plain, bold = _characters(content)
-                self.cache.put("epub-chars", key, json.dumps([plain, bold]).encode())
+        for _, name, content in docs:
+            if name in known:
+                plain, bold = known[name]
             else:
-                plain, bold = json.loads(entry)
+                key = digest(FORMAT, __version__, content)
+                entry = self.cache.get("epub-chars", key)
+                if entry is None:
+                    plain, bold = _characters(content)
+                    self.cache.put("epub-chars", key, json.dumps([plain, bold]).encode())
+                else:
+                    plain, bold = json.loads(entry)
             text.update(plain)
             heavy.update(bold)
         result = []
         for face in fonts.FACES:
             chars = "".join(sorted(text if face.weight == 400 else heavy | set("0123456789")))
-            key = digest(FORMAT, __version__, hb_version(), file_digest(face.path), chars)
+            key = digest(FORMAT, __version__, hb_version(), self.cache.file_digest(face.path), chars)
             data = self.cache.get("epub-font", key)
             if data is None:
                 data = fonts.subset(face, chars)
@@ -399,6 +443,9 @@ def fit_for_screen(asset: Asset) -> bytes:
     choke on huge images; the PDF keeps the full resolution for print)."""
     if asset.media_type not in ("image/png", "image/jpeg"):
         return asset.data
+    size = pixel_size(asset.data)
+    if size is not None and size[0] * size[1] <= EPUB_MAX_PIXELS:
+        return asset.data  # the common case, told by the header alone
     from PIL import Image
 
     image: Image.Image = Image.open(io.BytesIO(asset.data))
@@ -434,10 +481,38 @@ STORED_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 """Already compressed: stored as they are."""
 
 
-def _zip(entries: list[tuple[str, bytes]], when: dt.datetime, cache: Cache) -> bytes:
+def _fields(*parts: bytes) -> bytes:
+    """Byte strings packed into one cache entry (each after its length)."""
+    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def _unfields(entry: bytes | None, count: int) -> list[bytes] | None:
+    """The `count` parts `_fields` packed, or None when there is no entry or it is not whole."""
+    if entry is None:
+        return None
+    parts, at = [], 0
+    for _ in range(count):
+        size = int.from_bytes(entry[at:at + 4], "big")
+        if at + 4 + size > len(entry):
+            return None
+        parts.append(entry[at + 4:at + 4 + size])
+        at += 4 + size
+    return parts if at == len(entry) else None
+
+
+def _deflate(data: bytes) -> tuple[int, bytes]:
+    """CRC-32 and raw deflate (level 9) of a zip member."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return zlib.crc32(data), squeeze.compress(data) + squeeze.flush()
+
+
+def _zip(entries: list[tuple[str, bytes]], when: dt.datetime, cache: Cache,
+         packed_already: dict[bytes, tuple[int, bytes]] | None = None) -> bytes:
     """The EPUB container: `mimetype` first and stored, then every entry in ebooklib's order, with
     fixed timestamps and permissions (the same bytes for the same book). Deflated entries are
-    remembered by content, so a rebuild compresses only what changed."""
+    remembered by content, so a rebuild compresses only what changed; `packed_already` gives
+    some by content."""
+    packed_already = packed_already or {}
     stamp = max(when.year, 1980), when.month, when.day
     dos_date = ((stamp[0] - 1980) << 9) | (stamp[1] << 5) | stamp[2]
     local = io.BytesIO()
@@ -447,6 +522,8 @@ def _zip(entries: list[tuple[str, bytes]], when: dt.datetime, cache: Cache) -> b
         stored = name == "mimetype" or name.lower().endswith(STORED_TYPES)
         if stored:
             method, packed, crc = 0, data, zlib.crc32(data)
+        elif data in packed_already:
+            method, (crc, packed) = 8, packed_already[data]
         else:
             method = 8
             key = digest(FORMAT, zlib.ZLIB_RUNTIME_VERSION, data) if len(data) >= 4096 else ""
@@ -454,9 +531,7 @@ def _zip(entries: list[tuple[str, bytes]], when: dt.datetime, cache: Cache) -> b
             if cached is not None:
                 crc, packed = int.from_bytes(cached[:4], "big"), cached[4:]
             else:
-                squeeze = zlib.compressobj(9, zlib.DEFLATED, -15)
-                packed = squeeze.compress(data) + squeeze.flush()
-                crc = zlib.crc32(data)
+                crc, packed = _deflate(data)
                 if key:
                     cache.put("zip-entry", key, crc.to_bytes(4, "big") + packed)
         raw_name = name.encode("utf-8")

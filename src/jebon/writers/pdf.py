@@ -19,7 +19,7 @@ import lxml.html
 from lxml import etree
 
 from .. import __version__, color, fonts, resources
-from ..cache import Cache, digest, engine_version, file_digest
+from ..cache import Cache, digest, engine_version
 from ..config import BookConfig, BookMeta
 from ..images import Asset
 from ..model import SeriesInfo
@@ -548,13 +548,14 @@ class PdfBuilder:
     def _build(self, jobs: int, cache: Cache) -> PdfResult:
         css_text = self.css_text()
         chapters = self.rendered.chapters
-        fonts_key = digest(*(file_digest(face.path) for face in fonts.FACES))
+        fonts_key = digest(*(cache.file_digest(face.path) for face in fonts.FACES))
         base_key = digest(engine_version(), css_text, fonts_key, repr(self.options), repr(self.config.typography),
                           str(self.typography), self.meta.language,
-                          file_digest(resources.data_dir("styles") / color.PROFILE_NAME)
+                          cache.file_digest(resources.data_dir("styles") / color.PROFILE_NAME)
                           if self.options.color == "cmyk" else "")
+        images = [f"{a.name}:{digest(a.data)}" for a in self.rendered.assets]
         keys = [digest(base_key, c.article.id, str(c.article.extra.get("line_break") or ""), c.html,
-                       *[f"{a.name}:{digest(a.data)}" for a in self.rendered.assets if a.name in c.html])
+                       *[image for a, image in zip(self.rendered.assets, images, strict=True) if a.name in c.html])
                 for c in chapters]
         layouts: list[ChapterLayout | None] = []
         for key in keys:
