@@ -59,10 +59,14 @@ def check(pdf: Path, book_dir: Path) -> Report:
     titles = {book.config.book.title}
     for volume in book.volumes:
         for chapter in render_volume(book, volume, diag).chapters:
-            words.update(chapter.text.split())
-            flows.append(chapter.text)
+            section = etree.fromstring(chapter.html)
+            body = next(el for el in section.iter(f"{{{XHTML_NS}}}div")
+                        if "chapter-body" in (el.get("class") or "").split())
+            text = re.sub(r"\s+", " ", "".join(str(t) for t in body.itertext())).strip()
+            words.update(text.split())
+            flows.append(text)
             titles.add(chapter.article.title)
-            for pre in etree.fromstring(chapter.html).iter(f"{{{XHTML_NS}}}pre"):
+            for pre in section.iter(f"{{{XHTML_NS}}}pre"):
                 code.append("".join(str(t) for t in pre.itertext()))
     flow = "\n".join(flows)
     code_text = re.sub(r"\s+", "", "".join(code))
