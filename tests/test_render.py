@@ -243,3 +243,20 @@ def test_image_size_from_the_header_matches_pillow(fmt: str, options: dict[str, 
     assert pixel_size(b"\x89PNG\r\n\x1a\n" + b"\0" * 20) is None
     assert pixel_size(b"\xff\xd8\xff\xe0\x00\x10JFIF") is None  # cut before any frame
     assert pixel_size(b"GIF89a") is None
+
+
+def test_real_paths_match_realpath_with_links(tmp_path: Path) -> None:
+    """The articles' real paths (what links between articles are matched against) are resolved one
+    folder at a time; a linked folder and a linked file must come out as os.path.realpath has them."""
+    import os
+
+    from jebon.render import _real_paths
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "sub" / "a.md").write_text("# a\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "b.md").symlink_to(tmp_path / "real" / "sub" / "a.md")
+    paths = [tmp_path / "link" / "sub" / "a.md", tmp_path / "link" / "b.md", tmp_path / "real" / "sub" / "a.md",
+             tmp_path / "link" / "sub" / ".." / "b.md", tmp_path / "link" / "missing.md"]
+    assert _real_paths(paths) == [os.path.realpath(p) for p in paths]
+    assert len(set(_real_paths(paths[:4]))) == 1

@@ -77,6 +77,9 @@ class Chapter:
     words: int
     characters: int
     """Characters of the article's text, spaces not counted."""
+    key: str = ""
+    """What `html` was made from, as a digest (the render cache's key and the images' signatures),
+    for caches of what is made from the chapter; empty when it is not known (remote images)."""
 
     @property
     def file_name(self) -> str:
@@ -346,7 +349,7 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
     are fetched only with `allow_remote` (size- and time-limited); otherwise no request is made.
     Each article's Markdown is parsed once per content (`cache`), in `jobs` worker processes."""
     book_root = book.config.root.resolve()
-    real = {os.path.realpath(a.path): a for a in book.articles}
+    real = dict(zip(_real_paths([a.path for a in book.articles]), book.articles, strict=True))
     by_path: dict[Path, Article] = {}
     volume_ids = {a.id for a in volume.articles}
     renderers = [_ArticleRenderer(a, diag, book.config.typography) for a in volume.articles]
@@ -384,9 +387,25 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
             assets.setdefault(asset.name, asset)
         chapters.append(Chapter(article=article, html=done.html, headings=done.headings,
                                 missing_alt=done.missing_alt, chars=done.chars, words=done.words,
-                                characters=done.characters))
+                                characters=done.characters, key=digest(key, repr(done.files)) if key else ""))
     diag.raise_if_errors(RenderError)
     return RenderedVolume(volume=volume, chapters=tuple(chapters), assets=tuple(assets.values()))
+
+
+def _real_paths(paths: list[Path]) -> list[str]:
+    """os.path.realpath of each path, resolving each folder once (a file that is itself a link is
+    resolved on its own)."""
+    folders: dict[str, str] = {}
+    real = []
+    for path in paths:
+        head, name = os.path.split(str(path))
+        if path.is_symlink() or name in ("", ".", ".."):
+            real.append(os.path.realpath(path))
+            continue
+        if head not in folders:
+            folders[head] = os.path.realpath(head or ".")
+        real.append(os.path.join(folders[head], name))  # noqa: PTH118 (strings: a Path per article costs more)
+    return real
 
 
 @dataclass(frozen=True)

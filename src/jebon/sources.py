@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import importlib.metadata
+import importlib.util
 import pickle
 import re
 from dataclasses import dataclass, field
@@ -115,11 +115,16 @@ def decode(path: Path, raw: bytes, diag: Diagnostics, encoding: str = "utf-8") -
 
 @functools.cache
 def _yaml_version() -> str:
-    """PyYAML's version, read without importing it."""
-    try:
-        return importlib.metadata.version("PyYAML")
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
+    """PyYAML's version, read from its package without importing it (or the package metadata)."""
+    spec = importlib.util.find_spec("yaml")
+    with contextlib.suppress(OSError, TypeError):
+        found = re.search(r"""^__version__\s*=\s*['"]([^'"]+)""", Path(str(spec and spec.origin)).read_text("utf-8"),
+                          re.MULTILINE)
+        if found:
+            return found.group(1)
+    import yaml
+
+    return str(yaml.__version__)
 
 
 def _parse_yaml(block: str, cache: Cache | None) -> Any:

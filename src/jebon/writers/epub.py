@@ -377,7 +377,7 @@ class EpubBuilder:
     def _cached_page(self, chapter: Chapter, known: dict[str, tuple[str, str]]) -> bytes:
         """`chapter_page`, with the characters it shows (into `known`) and its deflated form (into
         `self.packed`), from the cache when the chapter's XHTML and the page settings are unchanged."""
-        key = digest(FORMAT, __version__, zlib.ZLIB_RUNTIME_VERSION, "epub-page", chapter.html,
+        key = digest(FORMAT, __version__, zlib.ZLIB_RUNTIME_VERSION, "epub-page", chapter.key or chapter.html,
                      chapter.article.title, self.lang, self.css_name)
         fields = _unfields(self.cache.get("epub-page", key), 4)
         if fields is not None:
