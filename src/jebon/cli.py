@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -504,6 +505,10 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> None:
     """Console-script entry point; exit codes: 0 ok, 1 book errors, 2 usage, 130 interrupted."""
     signal.signal(signal.SIGTERM, _terminate)
+    # A build makes hundreds of thousands of objects that live until the end (cached articles, trees),
+    # and almost no reference cycles: the cycle collector's default pace (every 700 allocations)
+    # spends a few percent of a rebuild walking them. It still runs, less often.
+    gc.set_threshold(50_000, 20, 20)
     try:
         app()
         code = 0
