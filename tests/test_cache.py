@@ -177,3 +177,37 @@ def test_a_remembered_file_digest_is_not_fooled_by_a_restored_date(tmp_path: Pat
     os.utime(font, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert font.stat().st_mtime_ns == before.st_mtime_ns and font.stat().st_size == before.st_size
     assert cache.file_digest(font) == hashlib.sha256(b"B" * 5000).hexdigest()
+
+
+def test_a_cached_rebuild_does_not_load_what_it_does_not_use(copy_book: Callable[[Path], Path],
+                                                             tmp_path: Path) -> None:
+    """A rebuild that takes the fonts' subsets and coverage, the drawn cover, the front matter and
+    the image sizes from the cache never loads HarfBuzz, PyYAML or Pillow (each costs tens of
+    milliseconds to load, every build). The first build in a fresh process does load them."""
+    import subprocess
+    import sys
+
+    book = copy_book(FEATURES)  # no cover configured: the cover is drawn
+    out = tmp_path / "out"
+    script = ("import sys; from jebon import build; build(sys.argv[1], ('epub',), sys.argv[2]); "
+              "print(sorted(m for m in ('uharfbuzz', 'yaml', 'PIL') if m in sys.modules))")
+
+    def loaded() -> str:
+        proc = subprocess.run([sys.executable, "-c", script, str(book), str(out)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    assert loaded() == "['PIL', 'uharfbuzz', 'yaml']"
+    assert loaded() == "[]"
+
+
+def test_package_versions_are_read_without_importing() -> None:
+    import PIL
+    import uharfbuzz
+    import yaml
+
+    from jebon.cache import package_version
+
+    assert package_version("yaml") == yaml.__version__
+    assert package_version("uharfbuzz", "_version") == uharfbuzz.__version__
+    assert package_version("PIL", "_version") == PIL.__version__

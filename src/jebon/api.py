@@ -86,16 +86,17 @@ def load_book(book_dir: Path | str, diag: Diagnostics | None = None, cache: Cach
     return assemble(cfg, files, diag)
 
 
-def _check_glyphs(book: Book, rendered: RenderedVolume, diag: Diagnostics) -> None:
+def _check_glyphs(book: Book, rendered: RenderedVolume, diag: Diagnostics, cache: Cache | None = None) -> None:
     """Warn about every character no bundled font has, with the file and line where it first appears."""
+    covered = fonts.covered_by(cache) if cache is not None else None
     meta = book.config.book
     book_text = " ".join(filter(None, (meta.title, meta.subtitle, meta.publisher, meta.description,
                                        *meta.authors)))
-    for char in fonts.missing(book_text):
+    for char in fonts.missing(book_text, covered):
         diag.warn(f"character {char!r} (U+{ord(char):04X}) is in no bundled font", book.config.path,
                   None, "readers will fall back to a system font")
     shown = [(c, c.chars + c.article.title + (c.article.subtitle or "")) for c in rendered.chapters]
-    absent = set(fonts.missing(set().union(*(chars for _, chars in shown))))
+    absent = set(fonts.missing(set().union(*(chars for _, chars in shown)), covered))
     if not absent:
         return
     for chapter, chars in shown:
@@ -331,7 +332,7 @@ def render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: 
                     cache: Cache | None = None, jobs: int = 1) -> RenderedVolume:
     """Render a volume and check its glyph coverage (every warning and error into `diag`)."""
     rendered = render_volume(book, volume, diag, allow_remote=allow_remote, cache=cache, jobs=jobs)
-    _check_glyphs(book, rendered, diag)
+    _check_glyphs(book, rendered, diag, cache)
     return rendered
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
+import importlib.util
 import os
+import re
 import tempfile
 import time
 from collections import Counter
@@ -49,6 +52,22 @@ def file_digest(path: Path) -> str:
     size and times: the change time moves on every write and cannot be set back)."""
     st = path.stat()
     return _file_digest(str(path), (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+
+
+@cache
+def package_version(package: str, module: str = "__init__") -> str:
+    """An installed package's version, read from the source of `package.module` (a
+    `__version__ = "…"` or `version = "…"` line) without importing the package: for cache keys
+    of steps that may not need the package at all. Falls back to importing it."""
+    spec = importlib.util.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        with contextlib.suppress(OSError):
+            text = (Path(folder) / f"{module}.py").read_text("utf-8")
+            found = re.search(r"""^(?:__version__|version)\b[^=\n]*=(?:\s*\w+\s*=)?\s*['"]([^'"]+)['"]""", text,
+                              re.MULTILINE)
+            if found:
+                return found.group(1)
+    return str(importlib.import_module(package).__version__)
 
 
 @cache

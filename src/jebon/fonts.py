@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import array
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import uharfbuzz as hb
-
+from .cache import Cache, digest
 from .resources import font_path
+
+if TYPE_CHECKING:
+    import uharfbuzz as hb
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 
 @cache
 def _face(path: Path) -> hb.Face:
+    import uharfbuzz as hb  # loaded only when a font is read: a cached rebuild does not need it
+
     return hb.Face(hb.Blob.from_file_path(str(path)))
 
 
@@ -57,9 +63,10 @@ def needs_glyph(char: str) -> bool:
     return unicodedata.category(char) not in _INVISIBLE and char not in "\n\t "
 
 
-def missing(chars: Iterable[str]) -> list[str]:
-    """Characters that no bundled face covers (checked against the body face)."""
-    covered = _covered()
+def missing(chars: Iterable[str], covered: frozenset[int] | None = None) -> list[str]:
+    """Characters that no bundled face covers (checked against the body faces; `covered` is
+    `covered_by(cache)` when the caller has a cache)."""
+    covered = _covered() if covered is None else covered
     return sorted(c for c in set(chars) if ord(c) not in covered and needs_glyph(c))
 
 
@@ -68,9 +75,29 @@ def _covered() -> frozenset[int]:
     return coverage(FACES[0].path) | coverage(FACES[2].path)
 
 
+def covered_by(cache: Cache) -> frozenset[int]:
+    """The code points the body faces cover, remembered in `cache` by the font files' digests
+    (reading the fonts' character maps means loading HarfBuzz and the faces)."""
+    if cache.root is None:
+        return _covered()
+    faces = (FACES[0], FACES[2])
+    key = digest("coverage", *(cache.file_digest(face.path) for face in faces))
+    entry = cache.get("font-coverage", key)
+    if entry is not None and len(entry) % array.array("I").itemsize == 0:
+        return frozenset(array.array("I", entry))
+    import uharfbuzz as hb
+
+    # Read now, not from the per-path memos: the files are what the key was made from.
+    covered = frozenset().union(*(hb.Face(hb.Blob.from_file_path(str(face.path))).unicodes for face in faces))
+    cache.put("font-coverage", key, array.array("I", sorted(covered)).tobytes())
+    return covered
+
+
 def subset(face: Face, chars: Iterable[str]) -> bytes:
     """The face cut down to `chars`, keeping every OpenType layout feature (old Hangul needs
     ljmo/vjmo/tjmo, and GSUB closure brings in the composed jamo glyphs)."""
+    import uharfbuzz as hb
+
     source = _face(face.path)
     wanted = {ord(c) for c in chars} | set(range(0x20, 0x7F))
     inp = hb.SubsetInput()

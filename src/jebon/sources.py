@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import importlib.util
 import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import Cache, digest
+from .cache import Cache, digest, package_version
 from .config import BookConfig, parse_date
 from .errors import Diagnostics
 
@@ -113,27 +111,13 @@ def decode(path: Path, raw: bytes, diag: Diagnostics, encoding: str = "utf-8") -
     return text
 
 
-@functools.cache
-def _yaml_version() -> str:
-    """PyYAML's version, read from its package without importing it (or the package metadata)."""
-    spec = importlib.util.find_spec("yaml")
-    with contextlib.suppress(OSError, TypeError):
-        found = re.search(r"""^__version__\s*=\s*['"]([^'"]+)""", Path(str(spec and spec.origin)).read_text("utf-8"),
-                          re.MULTILINE)
-        if found:
-            return found.group(1)
-    import yaml
-
-    return str(yaml.__version__)
-
-
 def _parse_yaml(block: str, cache: Cache | None) -> Any:
     """The front matter block parsed (libyaml's safe loader when PyYAML has it, about ten times
     faster than the Python one), remembered by its text in `cache`; raise yaml.YAMLError. PyYAML is
     imported only when a block is not in the cache."""
     if not block.strip():
         return {}
-    key = digest("front-matter", _yaml_version(), block)
+    key = digest("front-matter", package_version("yaml"), block)
     entry = cache.get("front-matter", key) if cache is not None else None
     if entry is not None:
         with contextlib.suppress(Exception):  # an unreadable entry is parsed anew

@@ -17,7 +17,7 @@ from ebooklib import epub
 from lxml import etree
 
 from .. import __version__, fonts, resources
-from ..cache import FORMAT, Cache, digest
+from ..cache import FORMAT, Cache, digest, package_version
 from ..config import BookConfig, BookMeta
 from ..images import Asset, pixel_size, sniff
 from ..model import SeriesInfo
@@ -124,14 +124,24 @@ class EpubBuilder:
             if media_type in ("image/png", "image/jpeg"):
                 ext = "png" if media_type == "image/png" else "jpg"
                 return Asset(f"{self.cover_name}.{ext}", media_type, data, self.meta.cover)
-        from .. import covers  # Pillow is imported only when a cover is drawn
+        title, label = ((self.series.title, f"제{self.series.current}권") if self.series is not None
+                        else (self.meta.title, None))
+        # Drawing it takes a quarter of a second: it is remembered by what is drawn and with what.
+        key: str | None = None
+        drawn: bytes | None = None
+        if self.cache.root is not None:
+            key = digest(FORMAT, __version__, "cover", repr((title, self.meta.subtitle, self.meta.authors,
+                                                             self.meta.publisher, label)),
+                         package_version("PIL", "_version"),
+                         *(self.cache.file_digest(face.path) for face in fonts.FACES))
+            drawn = self.cache.get("epub-cover", key)
+        if drawn is None or sniff(drawn) != "image/png":
+            from .. import covers  # Pillow is imported only when a cover is drawn
 
-        if self.series is not None:
-            data = covers.generate(self.series.title, self.meta.subtitle, self.meta.authors, self.meta.publisher,
-                                   label=f"제{self.series.current}권")
-        else:
-            data = covers.generate(self.meta.title, self.meta.subtitle, self.meta.authors, self.meta.publisher)
-        return Asset(f"{self.cover_name}.png", "image/png", data)
+            drawn = covers.generate(title, self.meta.subtitle, self.meta.authors, self.meta.publisher, label=label)
+            if key is not None:
+                self.cache.put("epub-cover", key, drawn)
+        return Asset(f"{self.cover_name}.png", "image/png", drawn)
 
     def chapter_page(self, chapter: Chapter) -> bytes:
         """One article's XHTML content document (also served as is by `jebon preview`)."""
@@ -550,6 +560,6 @@ def _zip(entries: list[tuple[str, bytes]], when: dt.datetime, cache: Cache,
 
 
 def hb_version() -> str:
-    import uharfbuzz
-
-    return str(uharfbuzz.version_string())
+    """uharfbuzz's version (it bundles HarfBuzz), read without loading the library: a rebuild whose
+    font subsets are all cached never loads it."""
+    return package_version("uharfbuzz", "_version")
