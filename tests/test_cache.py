@@ -211,3 +211,22 @@ def test_package_versions_are_read_without_importing() -> None:
     assert package_version("yaml") == yaml.__version__
     assert package_version("uharfbuzz", "_version") == uharfbuzz.__version__
     assert package_version("PIL", "_version") == PIL.__version__
+
+
+def test_damaged_entries_are_made_again(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:
+    """Every entry cut in half with garbage after it (whatever its kind: pickles, JSON, raw bytes,
+    arrays): the next build treats them all as missing and gives the same files, not wrong ones."""
+    book = copy_book(FEATURES)
+    out = tmp_path / "out"
+    first = _build(book, out)
+    damaged = 0
+    for entry in (out / ".jebon-cache").rglob("*"):
+        if entry.is_file():
+            data = entry.read_bytes()
+            entry.write_bytes(data[:len(data) // 2] + b"\x00garbage")
+            damaged += 1
+    assert damaged > 20
+    again = _build(book, out)
+    assert all(hits == 0 for hits, _ in again.cache.values()), again.cache
+    assert again.warnings == first.warnings
+    assert _outputs(again) == _outputs(_build(book, tmp_path / "clean", cache=False))

@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,7 +24,7 @@ from pathlib import Path
 from . import __version__
 
 CACHE_DIR = ".jebon-cache"
-FORMAT = "jebon-cache 2"
+FORMAT = "jebon-cache 3"
 """Part of every key: bumped when what jebon makes from the same inputs changes."""
 SETTLED = 2
 """Seconds a file must be unchanged before `Cache.file_digest` remembers its digest."""
@@ -130,9 +131,13 @@ class Cache:
             return None
         finally:
             os.close(fd)
+        # Every entry ends with the CRC-32 of what precedes it: a damaged entry (a bad disk, a hand
+        # that edited it) is rebuilt, whatever its kind and format.
+        if len(data) < 4 or zlib.crc32(memoryview(data)[:-4]).to_bytes(4, "big") != data[-4:]:
+            return None
         with contextlib.suppress(OSError):  # a read-only cache still gives its entries
             os.utime(path)  # in use: prune() keeps it
-        return data
+        return data[:-4]
 
     def release(self) -> None:
         """Write the entries `put` held back, and stop holding."""
@@ -155,6 +160,7 @@ class Cache:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+                f.write(zlib.crc32(data).to_bytes(4, "big"))
             Path(tmp).replace(path)
         except BaseException as exc:  # interrupted or failed: no half-written entry is left behind
             Path(tmp).unlink(missing_ok=True)
@@ -166,6 +172,7 @@ class Cache:
         (the change time moves on every write and cannot be set back). Only a file left alone for
         SETTLED seconds is remembered, so two writes within one tick of the file clock cannot
         share an entry."""
+        now = time.time_ns()  # before the stat: a write after it must not count as settled
         st = path.stat()
         key = digest("file", os.path.realpath(path), *(str(n) for n in (st.st_dev, st.st_ino, st.st_size,
                                                                          st.st_mtime_ns, st.st_ctime_ns)))
@@ -173,7 +180,7 @@ class Cache:
         if entry is not None and len(entry) == 64:
             return entry.decode("ascii")
         value = file_digest(path)
-        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED * 1_000_000_000:
+        if now - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED * 1_000_000_000:
             self.put("file-digest", key, value.encode("ascii"))
         return value
 
