@@ -101,3 +101,19 @@ def test_python_dash_m(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "jebon", "--version"], capture_output=True, text=True,
                           cwd=tmp_path, check=True)
     assert proc.stdout.startswith("jebon ")
+
+
+def test_a_pdf_build_leaves_no_temporary_folders(tmp_path: Path) -> None:
+    """WeasyPrint copies the fonts into a /tmp/weasyprint-* folder per layout context and removes it
+    when the context is collected. The command line ends with os._exit and the layout workers end
+    the same way, so jebon collects them itself: nothing may be left in the temporary folder."""
+    import os
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "jebon", "build", str(FEATURES), "--format", "pdf", "--out",
+                           str(tmp_path / "out"), "--jobs", "2", "--no-cache"], capture_output=True, text=True,
+                          env={**os.environ, "TMPDIR": str(temp)})
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "features.pdf").is_file()
+    assert not list(temp.iterdir())

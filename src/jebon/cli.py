@@ -533,8 +533,14 @@ def _exit_now(code: int) -> None:
     with nothing to show for it. By now every file jebon writes is closed (each is written inside
     a `with`, then renamed into place) and worker processes are joined; what is left is flushing
     the standard streams and the log."""
+    if "weasyprint" in sys.modules:  # its font configurations remove their /tmp folders when collected
+        gc.collect()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
+        try:
             stream.flush()
+        except BrokenPipeError:
+            pass  # the reader went away (`| head`): nothing more to tell it
+        except (OSError, ValueError):
+            code = code or 120  # what Python exits with when the last flush fails (a full disk)
     os._exit(code)
