@@ -245,6 +245,42 @@ def test_image_size_from_the_header_matches_pillow(fmt: str, options: dict[str, 
     assert pixel_size(b"GIF89a") is None
 
 
+def test_image_headers_pillow_rejects_are_left_to_pillow() -> None:
+    """What the header reader accepts, Pillow accepts too: a damaged header goes to Pillow, which
+    refuses it (the article then gets "the image cannot be read")."""
+    import io
+    import zlib
+
+    from PIL import Image
+
+    from jebon.images import pixel_size
+
+    png, jpeg = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (30, 20)).save(png, format="PNG")
+    Image.new("RGB", (30, 20)).save(jpeg, format="JPEG")
+    good_png, good_jpeg = png.getvalue(), jpeg.getvalue()
+    assert pixel_size(good_png) == (30, 20) and pixel_size(good_jpeg) == (30, 20)
+
+    def with_ihdr(depth: int, colour: int) -> bytes:
+        body = b"IHDR" + good_png[16:24] + bytes([depth, colour, 0, 0, 0])
+        return good_png[:12] + body + zlib.crc32(body).to_bytes(4, "big") + good_png[33:]
+
+    frame = good_jpeg.index(b"\xff\xc0")
+    broken = {
+        "bad IHDR CRC": good_png[:29] + bytes(4) + good_png[33:],
+        "bit depth 7": with_ihdr(7, 2),
+        "palette of 16 bits": with_ihdr(16, 3),
+        "nothing after IHDR": good_png[:33],
+        "JPEG of 12-bit samples": good_jpeg[:frame + 4] + bytes([12]) + good_jpeg[frame + 5:],
+        "JPEG with 7 components": good_jpeg[:frame + 9] + bytes([7]) + good_jpeg[frame + 10:],
+        "JPEG cut in its frame header": good_jpeg[:frame + 7],
+    }
+    for name, data in broken.items():
+        assert pixel_size(data) is None, name
+        with pytest.raises(Exception):  # noqa: B017 (any of Pillow's refusals)
+            Image.open(io.BytesIO(data)).load()
+
+
 def test_real_paths_match_realpath_with_links(tmp_path: Path) -> None:
     """The articles' real paths (what links between articles are matched against) are resolved one
     folder at a time; a linked folder and a linked file must come out as os.path.realpath has them."""
@@ -257,6 +293,7 @@ def test_real_paths_match_realpath_with_links(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "real")
     (tmp_path / "real" / "b.md").symlink_to(tmp_path / "real" / "sub" / "a.md")
     paths = [tmp_path / "link" / "sub" / "a.md", tmp_path / "link" / "b.md", tmp_path / "real" / "sub" / "a.md",
-             tmp_path / "link" / "sub" / ".." / "b.md", tmp_path / "link" / "missing.md"]
+             tmp_path / "link" / "sub" / ".." / "b.md", tmp_path / "link" / "sub" / ".." / "sub" / "a.md",
+             tmp_path / "link" / "missing.md"]
     assert _real_paths(paths) == [os.path.realpath(p) for p in paths]
-    assert len(set(_real_paths(paths[:4]))) == 1
+    assert len(set(_real_paths(paths[:5]))) == 1

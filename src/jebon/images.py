@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -46,6 +47,8 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+_PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+"""Bit depths the PNG specification allows for each colour type."""
 _JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 """JPEG start-of-frame markers (every coding process; C4, C8 and CC are other segments)."""
 
@@ -53,7 +56,13 @@ _JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 def pixel_size(data: bytes) -> tuple[int, int] | None:
     """Width and height of a PNG or JPEG read from its header (no decoding), or None when the
     header is not one jebon can read (callers then ask Pillow)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        # The IHDR chunk, whole and as the PNG specification allows it (what Pillow checks on open).
+        if len(data) < 33 or data[8:16] != b"\x00\x00\x00\x0dIHDR" \
+                or zlib.crc32(data[12:29]).to_bytes(4, "big") != data[29:33] \
+                or data[24] not in _PNG_DEPTHS.get(data[25], ()) or data[26:29] not in (b"\0\0\0", b"\0\0\1") \
+                or data.find(b"IDAT", 33) < 0:
+            return None
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
         return (width, height) if width and height else None
     if not data.startswith(b"\xff\xd8"):
@@ -71,7 +80,10 @@ def pixel_size(data: bytes) -> tuple[int, int] | None:
             continue
         length = int.from_bytes(data[at + 2:at + 4], "big")
         if marker in _JPEG_FRAMES:
-            if at + 9 > len(data):
+            if at + 2 + length > len(data) or length < 8:
+                return None  # the frame header is cut off
+            precision, components = data[at + 4], data[at + 9]
+            if precision != 8 or components not in (1, 3, 4) or length != 8 + 3 * components:
                 return None
             height = int.from_bytes(data[at + 5:at + 7], "big")
             width = int.from_bytes(data[at + 7:at + 9], "big")
