@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import Cache, digest
+from .cache import FORMAT, Cache, digest
 from .resources import font_path
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def covered_by(cache: Cache) -> frozenset[int]:
     if cache.root is None:
         return _covered()
     faces = (FACES[0], FACES[2])
-    key = digest("coverage", *(cache.file_digest(face.path) for face in faces))
+    key = digest(FORMAT, "coverage", *(cache.file_digest(face.path) for face in faces))
     entry = cache.get("font-coverage", key)
     if entry is not None and len(entry) % array.array("I").itemsize == 0:
         return frozenset(array.array("I", entry))

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import Cache, digest, package_version
+from . import __version__
+from .cache import FORMAT, Cache, digest, package_version
 from .config import BookConfig, parse_date
 from .errors import Diagnostics
 
@@ -117,7 +118,7 @@ def _parse_yaml(block: str, cache: Cache | None) -> Any:
     imported only when a block is not in the cache."""
     if not block.strip():
         return {}
-    key = digest("front-matter", package_version("yaml"), block)
+    key = digest(FORMAT, __version__, "front-matter", package_version("yaml"), block)
     entry = cache.get("front-matter", key) if cache is not None else None
     if entry is not None:
         with contextlib.suppress(Exception):  # an unreadable entry is parsed anew
