@@ -17,12 +17,15 @@ import tempfile
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__
 
+T = TypeVar("T")
 CACHE_DIR = ".jebon-cache"
 FORMAT = "jebon-cache 3"
 """Part of every key: bumped when what jebon makes from the same inputs changes."""
@@ -105,6 +108,18 @@ class Cache:
         else:
             self.hits[kind] += 1
         return data
+
+    def read(self, kind: str, key: str, decode: Callable[[bytes], T]) -> T | None:
+        """The entry decoded, or None when there is none or `decode` cannot read it (a foreign or
+        outdated format): then it counts as rebuilt and is made anew."""
+        entry = self.get(kind, key)
+        if entry is None:
+            return None
+        try:
+            return decode(entry)
+        except Exception:
+            self.reject(kind)
+            return None
 
     def reject(self, kind: str) -> None:
         """The entry `get` just gave cannot be used after all (what it was made from changed on disk):

@@ -82,9 +82,9 @@ def covered_by(cache: Cache) -> frozenset[int]:
         return _covered()
     faces = (FACES[0], FACES[2])
     key = digest(FORMAT, "coverage", *(cache.file_digest(face.path) for face in faces))
-    entry = cache.get("font-coverage", key)
-    if entry is not None and len(entry) % array.array("I").itemsize == 0:
-        return frozenset(array.array("I", entry))
+    found = cache.read("font-coverage", key, lambda entry: frozenset(array.array("I", entry)))
+    if found is not None:
+        return found
     import uharfbuzz as hb
 
     # Read now, not from the per-path memos: the files are what the key was made from.

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
@@ -64,10 +63,10 @@ class Heading:
 
 
 @dataclass(frozen=True)
-class Chapter:
-    """One rendered article: `html` is a serialized XHTML <section> (namespaces declared on it)."""
+class ChapterParts:
+    """What rendering an article makes: `html` is a serialized XHTML <section> (namespaces declared
+    on it), with what the contents, the statistics and the glyph check need."""
 
-    article: Article
     html: str
     headings: tuple[Heading, ...]
     missing_alt: int
@@ -77,6 +76,13 @@ class Chapter:
     words: int
     characters: int
     """Characters of the article's text, spaces not counted."""
+
+
+@dataclass(frozen=True)
+class Chapter(ChapterParts):
+    """One rendered article."""
+
+    article: Article
     key: str = ""
     """What `html` was made from, as a digest (the render cache's key and the images' signatures),
     for caches of what is made from the chapter; empty when it is not known (remote images)."""
@@ -366,10 +372,9 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
         # Remote images are never cached: what a server sends may change.
         key = "" if allow_remote else digest(found.key, context, repr((article.id, article.index, article.title,
                                                                       article.subtitle, article.date)))
-        entry = cache.get("render", key) if key else None
-        done: _Rendered | None = _unpickle(entry)
-        if entry is not None and (done is None or not done.fresh()):
-            cache.reject("render")  # unreadable, or an image it shows changed on disk
+        done: _Rendered | None = cache.read("render", key, pickle.loads) if key else None
+        if done is not None and not done.fresh():
+            cache.reject("render")  # an image it shows changed on disk
             done = None
         if done is None:
             if not by_path:
@@ -385,9 +390,7 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
         _replay(renderer.diag, done.problems)
         for asset in done.assets:
             assets.setdefault(asset.name, asset)
-        chapters.append(Chapter(article=article, html=done.html, headings=done.headings,
-                                missing_alt=done.missing_alt, chars=done.chars, words=done.words,
-                                characters=done.characters, key=digest(key, repr(done.files)) if key else ""))
+        chapters.append(done.chapter(article, key))
     diag.raise_if_errors(RenderError)
     return RenderedVolume(volume=volume, chapters=tuple(chapters), assets=tuple(assets.values()))
 
@@ -448,12 +451,7 @@ def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> li
                       repr(renderers[0].typography))
     keys = [digest(settings, str(r.article.path), str(r.article.body_line), r.article.body,
                    repr(r.article.extra.get("line_break"))) for r in renderers]
-    parsed: list[_Parsed | None] = []
-    for key in keys:
-        entry = cache.get("parse", key)
-        parsed.append(_unpickle(entry))
-        if entry is not None and parsed[-1] is None:
-            cache.reject("parse")
+    parsed: list[_Parsed | None] = [cache.read("parse", key, pickle.loads) for key in keys]
     todo = [i for i, found in enumerate(parsed) if found is None]
     if jobs > 1 and len(todo) > 8:
         diags = [r.diag for r in renderers]
@@ -485,16 +483,6 @@ def _parse_all(renderers: list[_ArticleRenderer], cache: Cache, jobs: int) -> li
     return results
 
 
-def _unpickle(entry: bytes | None) -> Any:
-    """A cache entry read back, or None when there is none or it cannot be read (it is made anew)."""
-    if entry is None:
-        return None
-    try:
-        return pickle.loads(entry)
-    except Exception:
-        return None
-
-
 def _replay(diag: Diagnostics, problems: tuple[Problem, ...]) -> None:
     for problem in problems:
         if problem.severity == "error":
@@ -503,7 +491,7 @@ def _replay(diag: Diagnostics, problems: tuple[Problem, ...]) -> None:
             diag.warn(problem.message, problem.path, problem.line, problem.hint)
 
 
-CACHE_FORMAT = "3"
+CACHE_FORMAT = "4"
 """Bumped when what the parse and render cache entries hold changes shape."""
 
 
@@ -518,22 +506,21 @@ def _signature(path: str) -> tuple[str, int, int, int, int, int]:
 
 
 @dataclass(frozen=True)
-class _Rendered:
+class _Rendered(ChapterParts):
     """An article with its links and images resolved: the chapter's parts, what it reported, the
     images it uses and the files it read (checked again before the entry is reused)."""
 
-    html: str
-    headings: tuple[Heading, ...]
-    missing_alt: int
-    chars: str
-    words: int
-    characters: int
     problems: tuple[Problem, ...]
     assets: tuple[Asset, ...]
     files: tuple[tuple[str, int, int, int, int, int], ...]
 
     def fresh(self) -> bool:
         return all(_signature(f[0]) == f for f in self.files)
+
+    def chapter(self, article: Article, key: str) -> Chapter:
+        """The chapter of `article`; `key` is what the render was keyed by ("" when not cached)."""
+        parts = {f.name: getattr(self, f.name) for f in fields(ChapterParts)}
+        return Chapter(**parts, article=article, key=digest(key, repr(self.files)) if key else "")
 
 
 def _render_one(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],

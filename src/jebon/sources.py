@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import pickle
 import re
@@ -119,10 +118,9 @@ def _parse_yaml(block: str, cache: Cache | None) -> Any:
     if not block.strip():
         return {}
     key = digest(FORMAT, __version__, "front-matter", package_version("yaml"), block)
-    entry = cache.get("front-matter", key) if cache is not None else None
-    if entry is not None:
-        with contextlib.suppress(Exception):  # an unreadable entry is parsed anew
-            return pickle.loads(entry)
+    meta = cache.read("front-matter", key, pickle.loads) if cache is not None else None
+    if meta is not None:
+        return meta
     import yaml
 
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import json
@@ -135,7 +134,7 @@ class EpubBuilder:
                          package_version("PIL", "_version"),
                          *(self.cache.file_digest(face.path) for face in fonts.FACES))
             drawn = self.cache.get("epub-cover", key)
-        if drawn is None or sniff(drawn) != "image/png":
+        if drawn is None:
             from .. import covers  # Pillow is imported only when a cover is drawn
 
             drawn = covers.generate(title, self.meta.subtitle, self.meta.authors, self.meta.publisher, label=label)
@@ -389,14 +388,13 @@ class EpubBuilder:
         `self.packed`), from the cache when the chapter's XHTML and the page settings are unchanged."""
         key = digest(FORMAT, __version__, zlib.ZLIB_RUNTIME_VERSION, "epub-page", chapter.key or chapter.html,
                      chapter.article.title, self.lang, self.css_name)
-        fields = _unfields(self.cache.get("epub-page", key), 4)
+        fields = self.cache.read("epub-page", key, lambda entry: _unfields(entry, 4))
         if fields is not None:
-            with contextlib.suppress(ValueError):
-                chars, crc, packed, page = fields
-                plain, bold = json.loads(chars)
-                known[chapter.file_name] = plain, bold
-                self.packed[page] = int.from_bytes(crc, "big"), packed
-                return page
+            chars, crc, packed, page = fields
+            plain, bold = json.loads(chars)
+            known[chapter.file_name] = plain, bold
+            self.packed[page] = int.from_bytes(crc, "big"), packed
+            return page
         page = self.chapter_page(chapter)
         plain, bold = _characters(page)
         known[chapter.file_name] = plain, bold
@@ -410,7 +408,7 @@ class EpubBuilder:
         key = digest(FORMAT, __version__, "epub-contents", self.lang, self.css_name, self.meta.title,
                      self.identifier, str(self.config.epub.toc_depth),
                      repr([(c.file_name, c.article.title, c.headings) for c in self.rendered.chapters]))
-        fields = _unfields(self.cache.get("epub-contents", key), 2)
+        fields = self.cache.read("epub-contents", key, lambda entry: _unfields(entry, 2))
         if fields is not None:
             return fields[0], fields[1]
         nav, ncx = self.nav(), self.ncx()
@@ -428,12 +426,12 @@ class EpubBuilder:
                 plain, bold = known[name]
             else:
                 key = digest(FORMAT, __version__, content)
-                entry = self.cache.get("epub-chars", key)
-                if entry is None:
+                found = self.cache.read("epub-chars", key, json.loads)
+                if found is None:
                     plain, bold = _characters(content)
                     self.cache.put("epub-chars", key, json.dumps([plain, bold]).encode())
                 else:
-                    plain, bold = json.loads(entry)
+                    plain, bold = found
             text.update(plain)
             heavy.update(bold)
         result = []
@@ -496,18 +494,18 @@ def _fields(*parts: bytes) -> bytes:
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
-def _unfields(entry: bytes | None, count: int) -> list[bytes] | None:
-    """The `count` parts `_fields` packed, or None when there is no entry or it is not whole."""
-    if entry is None:
-        return None
+def _unfields(entry: bytes, count: int) -> list[bytes]:
+    """The `count` parts `_fields` packed; ValueError when the entry is not that."""
     parts, at = [], 0
     for _ in range(count):
         size = int.from_bytes(entry[at:at + 4], "big")
         if at + 4 + size > len(entry):
-            return None
+            raise ValueError("a cache entry shorter than its parts")
         parts.append(entry[at + 4:at + 4 + size])
         at += 4 + size
-    return parts if at == len(entry) else None
+    if at != len(entry):
+        raise ValueError("a cache entry longer than its parts")
+    return parts
 
 
 def _deflate(data: bytes) -> tuple[int, bytes]:

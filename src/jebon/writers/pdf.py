@@ -10,11 +10,11 @@ import json
 import multiprocessing
 import multiprocessing.util
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
@@ -32,7 +32,6 @@ from .assemble import XREF_SCHEME, Piece, assemble, placement
 from .epub import identifier_for, modified_time
 from .furniture import Furniture, measure
 
-T = TypeVar("T")
 BASE = "file:///jebon-book/"
 DOT_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#000"/></svg>'
 
@@ -122,16 +121,6 @@ def _lay_out_chapter(builder: PdfBuilder, css_text: str, index: int) -> ChapterL
         data = builder._write(document, identifier)
     return ChapterLayout(pdf=data, pages=len(document.pages), title=title, anchors=anchors,
                          image_dpi=_image_dpi(document), refused=list(gate.refused))
-
-
-def _load(read: Callable[[bytes], T], entry: bytes | None) -> T | None:
-    """A cache entry read back, or None when there is none or it cannot be read (then it is made anew)."""
-    if entry is None:
-        return None
-    try:
-        return read(entry)
-    except Exception:  # a damaged or foreign entry only costs the time to make it again
-        return None
 
 
 @contextmanager
@@ -591,16 +580,14 @@ class PdfBuilder:
                 for c in chapters]
         layouts: list[ChapterLayout | None] = []
         for key in keys:
-            layouts.append(_load(ChapterLayout.load, cache.get("pdf-chapter", key)))
+            layouts.append(cache.read("pdf-chapter", key, ChapterLayout.load))
         # What else is laid out apart: the heads and folios sample, and a first pass of the front
         # matter (its length, with placeholder page numbers) — unless the cache knows them.
         furniture_key = digest(base_key, "furniture")
-        furniture_entry = cache.get("pdf-furniture", furniture_key)
-        furniture = _load(Furniture.load, furniture_entry)
+        furniture = cache.read("pdf-furniture", furniture_key, Furniture.load)
         front_source = self.front_html(None)
         front_key = digest(base_key, front_source)
-        front_entry = cache.get("pdf-front-pages", front_key)
-        front_pages = _load(int, front_entry)
+        front_pages = cache.read("pdf-front-pages", front_key, int)
         tasks: list[tuple[str, int]] = [("chapter", i) for i, found in enumerate(layouts) if found is None]
         tasks.sort(key=lambda t: -len(chapters[t[1]].html))  # longest first: no big chapter starts last
         if furniture is None:
