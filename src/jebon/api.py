@@ -88,7 +88,7 @@ def load_book(book_dir: Path | str, diag: Diagnostics | None = None, cache: Cach
 
 def _check_glyphs(book: Book, rendered: RenderedVolume, diag: Diagnostics, cache: Cache | None = None) -> None:
     """Warn about every character no bundled font has, with the file and line where it first appears."""
-    covered = fonts.covered_by(cache) if cache is not None else None
+    covered = fonts.covered_by(cache or Cache(None))
     meta = book.config.book
     book_text = " ".join(filter(None, (meta.title, meta.subtitle, meta.publisher, meta.description,
                                        *meta.authors)))
@@ -198,8 +198,13 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def _out_path(book_dir: Path | str, out_dir: Path | str | None) -> Path:
+    """Where a build writes: `--out`, or the book's `build` folder."""
+    return Path(out_dir) if out_dir is not None else Path(book_dir) / "build"
+
+
 def _output_dir(book: Book, out_dir: Path | str | None) -> Path:
-    out = Path(out_dir) if out_dir is not None else book.config.root / "build"
+    out = _out_path(book.config.root, out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder; give a folder for the outputs")
     articles = book.config.articles.dir.resolve()
@@ -233,8 +238,7 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     started = time.time()
     # Front matter read before is in the cache under the output folder; new entries are written once
     # that folder has been checked, below.
-    early = Path(out_dir if out_dir is not None else Path(book_dir) / "build") / CACHE_DIR
-    reading = Cache(early if cache else None, held=[])
+    reading = Cache(_out_path(book_dir, out_dir) / CACHE_DIR if cache else None, held=[])
     try:
         book = load_book(book_dir, diag, reading)
     except JebonError as exc:
