@@ -230,3 +230,16 @@ def test_damaged_entries_are_made_again(copy_book: Callable[[Path], Path], tmp_p
     assert all(hits == 0 for hits, _ in again.cache.values()), again.cache
     assert again.warnings == first.warnings
     assert _outputs(again) == _outputs(_build(book, tmp_path / "clean", cache=False))
+
+
+def test_a_file_in_the_cache_folders_place_is_reported(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:
+    """Without this warning every build would silently start from nothing."""
+    book = copy_book(FEATURES)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".jebon-cache").write_text("not a folder", "utf-8")
+    report = _build(book, out)
+    (warning,) = [p for p in report.warnings if p.path == out / ".jebon-cache"]
+    assert "reuses nothing" in warning.message and "remove the file" in (warning.hint or "")
+    assert (out / ".jebon-cache").read_text("utf-8") == "not a folder"  # left as it was
+    assert _outputs(report) == _outputs(_build(book, tmp_path / "clean", cache=False))

@@ -257,9 +257,13 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
         len(v.articles) for v in book.volumes if v.number in chosen))
     cores = jobs or os.cpu_count() or 1
     workers = min(cores, len(chosen))
+    cache_dir: Path | None = out / CACHE_DIR if cache else None
+    if cache_dir is not None and cache_dir.exists() and not cache_dir.is_dir():
+        diag.warn("a file stands where the build cache's folder goes: this build reuses nothing", cache_dir,
+                  None, "remove the file so that later builds can reuse what did not change")
+        cache_dir = reading.root = None
     job = _Job(Path(book_dir), formats, out, options, epoch, strict, single=len(numbers) == 1,
-               allow_remote=allow_remote, cache=out / CACHE_DIR if cache else None,
-               chapter_jobs=max(1, cores // workers))
+               allow_remote=allow_remote, cache=cache_dir, chapter_jobs=max(1, cores // workers))
     if strict:
         # Strict: render every chosen volume first; any warning stops the build before a file is written.
         for number in chosen:
