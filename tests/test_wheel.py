@@ -20,7 +20,7 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
     (wheel,) = dist.glob("jebon-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "jebon/_data/styles/epub.css" in names
-    assert "jebon/_data/fonts/JebonSerifKR-Regular.otf" in names
+    assert "jebon/_data/fonts/JebonSerifKR-Regular.otf" in names and "jebon/_data/fonts/fonts.conf" in names
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
@@ -44,4 +44,5 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
                    capture_output=True)
     epub = zipfile.ZipFile(work / "out" / "book.epub")
     fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/")]
-    assert len(fonts) == 4 and all(epub.getinfo(n).file_size > 1000 for n in fonts)
+    # the four body faces and the monospaced one (the book has code), from the wheel's own fonts/
+    assert len(fonts) == 5 and all(epub.getinfo(n).file_size > 1000 for n in fonts)
