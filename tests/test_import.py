@@ -1032,6 +1032,27 @@ def test_an_existing_book_toml_gets_its_order_updated_and_keeps_the_rest(tmp_pat
     assert build_report.articles.order == ("00-여는-글.md", *MAGAZINE_ORDER, "99-닫는-글.md")
 
 
+def test_a_list_later_puts_a_book_imported_by_date_in_order(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    pages = [p for p in MAGAZINE.iterdir() if p.is_file() and p.name != "작은 서점의 사계절.html"]
+    first = import_pages("brunch", [*pages, *MAGAZINE_INPUTS[1:]], book)
+    assert first.order is None and "order" not in tomllib.loads((book / "book.toml").read_text("utf-8"))["articles"]
+    created = (book / "book.toml").read_text("utf-8")
+    report = import_pages("brunch", [MAGAZINE / "작은 서점의 사계절.html"], book)  # the pages are in the book
+    assert report.order == MAGAZINE_ORDER and report.order_written == "updated"
+    text = (book / "book.toml").read_text("utf-8")
+    assert text.startswith(created.rstrip("\n")) and tomllib.loads(text)["articles"]["order"] == MAGAZINE_ORDER
+    assert [a.status for a in report.articles] == []
+
+
+def test_an_rss_feed_is_not_a_list(tmp_path: Path) -> None:
+    feed = tmp_path / "rss.xml"
+    feed.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>서하림</title>'
+                    "<item><link>https://brunch.co.kr/@@hRm7/14</link></item></channel></rss>\n", encoding="utf-8")
+    with pytest.raises(JebonError, match=r"rss.xml:1: an RSS feed cannot give the book's articles"):
+        import_pages("brunch", [feed, *MAGAZINE_INPUTS], tmp_path / "book")
+
+
 def test_a_book_toml_that_cannot_be_edited_says_what_to_do(tmp_path: Path) -> None:
     book = tmp_path / "book"
     book.mkdir()

@@ -67,6 +67,12 @@ def read(path: Path, diag: Diagnostics, options: ReadOptions | None = None) -> P
         diag.error("a single-file web archive (MHTML) is not supported", path, 1,
                    "save the page as “Webpage, complete” (Title.html + Title_files/) or copy its text")
         return None
+    if re.match(r"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:RDF)\b", head, re.IGNORECASE | re.DOTALL):
+        diag.error("an RSS feed cannot give the book's articles or their order: it holds only the author's "
+                   "20 newest articles, with summaries", path, 1,
+                   "save the magazine or brunchbook page (or list the articles' addresses in a .txt, one a "
+                   "line), and save each article's page")
+        return None
     if re.match(r"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta)\b", head,
                 re.IGNORECASE | re.DOTALL):
         return parse_html(path, text, diag, options)
