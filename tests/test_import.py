@@ -807,6 +807,15 @@ def test_saved_page_marks_quotes_rules_and_images(repair: tuple[Page, Diagnostic
     assert any(":42: cover photo 'cover.jpg' has no alt text" in w for w in warnings)
 
 
+def test_a_cover_photo_left_online_is_reported_with_what_to_do(tmp_path: Path) -> None:
+    page, diag = _html_page(tmp_path, REPAIR, ("url(&quot;./헌책 수선의 날_files/cover.jpg&quot;)",
+                                               "url(&quot;//img1.daumcdn.net/thumb/R1280x0/?fname=cover.jpg&quot;)"))
+    assert [i.source.name for i in page.images] == ["workbench.png", "hqdefault.jpg"]
+    (warning,) = [w for w in diag.warnings if "cover photo" in w.message]
+    assert warning.line == 42 and "was not saved with the page" in warning.message
+    assert "Save Image As" in (warning.hint or "")
+
+
 def test_saved_page_link_cards_and_videos(repair: tuple[Page, Diagnostics, etree._Element]) -> None:
     page, diag, root = repair
     # A link card: its title as the link, its site, and its description as a line.

@@ -630,8 +630,12 @@ def _image(path: Path, img: etree._Element, caption: str | None, images: list[Pa
             diag.warn(f"{what} {missing!r} is not beside the page (no file {path.parent / unquote(missing)}); "
                       "it is left out", path, line, "copy the page's _files folder along with it")
         elif remote:
+            hint = ("browsers do not always save a page's background pictures: save the image itself (right-click "
+                    "→ Save Image As…) and put it at the top of the article: ![what it shows](images/…)"
+                    if what == "cover photo" else
+                    "save the page as “Webpage, complete”, or add the image to the article by hand")
             diag.warn(f"{what} {remote} was not saved with the page; it is left out (import never downloads)",
-                      path, line, "save the page as “Webpage, complete”, or add the image to the article by hand")
+                      path, line, hint)
         return ""
     try:
         asset, _ = make_asset(local)
