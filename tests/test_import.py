@@ -924,6 +924,23 @@ def test_a_saved_magazine_page_is_a_list(tmp_path: Path) -> None:
     assert [e.url.rsplit("/", 1)[1] for e in book.entries] == ["9", "3", "5"]
 
 
+def test_other_pages_of_the_site_are_no_list(tmp_path: Path) -> None:
+    page = (MAGAZINE / "작은 서점의 사계절.html").read_text("utf-8")
+    author = tmp_path / "author.html"
+    author.write_text(page.replace("https://brunch.co.kr/magazine/small-bookshop", "https://brunch.co.kr/@harim-books")
+                      .replace("(0044)", "(0034)"), encoding="utf-8")
+    diag = Diagnostics()
+    brunch.read(author, diag)
+    assert [p.message for p in diag.errors] == ["an author's page lists the articles newest first: it gives no "
+                                                 "book order"]
+    keyword = tmp_path / "keyword.html"
+    keyword.write_text(page.replace("https://brunch.co.kr/magazine/small-bookshop", "https://brunch.co.kr/keyword/책방"),
+                       encoding="utf-8")
+    diag = Diagnostics()
+    assert brunch.read(keyword, diag) is None
+    assert "an HTML page, but not a Brunch article: no article body" in str(diag.errors[0])
+
+
 def test_a_magazine_is_imported_in_its_order(tmp_path: Path) -> None:
     book = tmp_path / "book"
     report = import_pages("brunch", MAGAZINE_INPUTS, book)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,17 @@ from lxml import etree
 
 from ..errors import Diagnostics
 from ..images import EXTENSIONS, ImageError, make_asset
-from .htmltomd import BR, Converter, escape, escape_attribute, escape_chars, join_blocks, markdown_link, paragraph
+from .htmltomd import (
+    BR,
+    Converter,
+    ImageHandler,
+    escape,
+    escape_attribute,
+    escape_chars,
+    join_blocks,
+    markdown_link,
+    paragraph,
+)
 from .page import (
     DATE_PATTERN,
     ArticleList,
@@ -379,7 +390,7 @@ class _Body:
     path: Path
     diag: Diagnostics
     options: ReadOptions
-    image: Any
+    image: ImageHandler
     base: str
     converter: Converter = field(init=False)
 
@@ -393,7 +404,7 @@ class _Body:
             self.converter.levels = {level: min(i + 2, 6) for i, level in enumerate(levels)}
             return self.converter.markdown(body)
         kinds = [_kind(el) for el in items]
-        small = self._small_as(items, kinds)
+        small = self._small_as(kinds)
         kinds = [small(el) if kind == "small" else kind for el, kind in zip(items, kinds, strict=True)]
         levels = sorted({int(el.tag[1]) for el, kind in zip(items, kinds, strict=True) if kind == "heading"})
         self.converter.levels = {level: min(i + 2, 6) for i, level in enumerate(levels)}
@@ -432,7 +443,7 @@ class _Body:
         flush()
         return join_blocks(out) if any(out) else ""
 
-    def _small_as(self, items: list[etree._Element], kinds: list[str]) -> Any:
+    def _small_as(self, kinds: list[str]) -> Callable[[etree._Element], str]:
         """How `h4`–`h6` items are read. Older articles wrote every body line as `h4`: when they are at
         least as many as the `p` lines, they are lines. Otherwise each is a heading if it looks like
         one: short, a single line, not ending a sentence. --h4 heading|text decides for all of them."""
@@ -671,6 +682,13 @@ def parse_list_page(path: Path, doc: etree._Element, text: str, diag: Diagnostic
     a list."""
     url, _ = _page_urls(doc, text)
     kind = list_kind(url)
+    if kind is None and url and _is_brunch(url):
+        if re.fullmatch(r"/@@?[^/]+", urlsplit(url).path.rstrip("/")):
+            diag.error("an author's page lists the articles newest first: it gives no book order", path, 1,
+                       "save the magazine's or brunchbook's page instead, or list the articles' addresses in a "
+                       ".txt, one a line; without a list the articles are put in date order")
+            return ArticleList(path, "magazine", None, url, ())
+        return None  # a keyword, search or other page of the site: no list of a magazine's articles
     links: list[tuple[etree._Element, str]] = []
     for a in doc.iter("a"):
         href = normalise_url(urljoin(SITE, (a.get("href") or "").strip()))
