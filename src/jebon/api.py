@@ -169,7 +169,7 @@ def whole(data: bytes, path: Path, diag: Diagnostics, source_of: Callable[[int],
     does not write one that is not; `check --pdf` (`built`) reports on the file already there."""
     from . import integrity
 
-    problems = integrity.check(data)
+    problems = integrity.check(data, thorough=built)
     if not problems:
         return True
     hint = ("build it again; if it stays broken, please report it" if built
