@@ -358,7 +358,10 @@ class Browser:
 
         exe = shutil.which("chromium") or shutil.which("chromium-browser")
         if exe is None:
-            pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
+            if os.environ.get("JEBON_NEED_BROWSER"):  # .ci/run installs it: there, its absence is a failure
+                pytest.fail("chromium is not installed (JEBON_NEED_BROWSER is set)")
+            pytest.skip("the browser test needs Chromium, which PyPI does not carry: "
+                        "apt-get install chromium (Debian) — .ci/run installs it")
         self.log = profile.with_suffix(".log")
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
