@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from jebon.cli import app
@@ -117,3 +119,81 @@ def test_a_pdf_build_leaves_no_temporary_folders(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "features.pdf").is_file()
     assert not list(temp.iterdir())
+
+
+# -- help that reads like the tools people know -------------------------------------------------------
+COMMANDS = [["build"], ["check"], ["list"], ["new"], ["preview"], ["proof"], ["cover"], ["help"], ["import"],
+            ["import", "brunch"], []]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "jebon")
+def test_help_shows_values_and_defaults_not_types(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith(f"Usage: jebon {' '.join(command)}".rstrip() + " ")
+    assert not re.search(r"<(bool|int|str|path|float|list|text)[^>]*>|x>=|\{\w+\}", text), text
+    # every option says its default, on its line or on the lines wrapped under it
+    entries: list[str] = []
+    for line in text.split("Options:", 1)[1].split("\nCommands:")[0].split("\nExamples:")[0].splitlines():
+        if re.match(r"  (-\w, |    )--[\w-]", line):
+            entries.append(line)
+        elif entries and line.startswith("      "):
+            entries[-1] += " " + line.strip()
+    assert entries
+    for entry in entries:
+        if "--help" not in entry:
+            assert "[default: " in entry, entry
+
+
+def test_build_help_gives_the_output_default_and_ends_with_examples() -> None:
+    text = runner.invoke(app, ["build", "--help"], env={"COLUMNS": "100"}).stdout
+    assert re.search(r"-o, --out DIR\s+Output folder\. \[default: BOOK_DIR/build\]", text)
+    assert "--marks / --no-marks" in text and "[default: --cache]" in text
+    examples = text.split("Examples:\n", 1)[1]
+    assert examples.count("jebon build ") >= 5 and "jebon help" in examples.splitlines()[-1]
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and re.fullmatch(r"jebon \d+\.\d+\.\d+\S*\n", result.stdout)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["build", "{book}", "--jobs", "x"], "error: --jobs: 'x' is not a whole number"),
+    (["build", "{book}", "--jobs", "0"], "error: --jobs: 0 is out of range"),
+    (["build", "{book}", "--format", "docx"], "error: --format: 'docx': choose epub, pdf or all"),
+    (["build", "{book}", "--volume", "two"], "error: --volume: 'two' is not a whole number"),
+    (["proof", "{book}", "--dpi", "lots"], "error: --dpi: 'lots' is not a number"),
+    (["preview", "{book}", "--port", "70000"], "error: --port: 70000 is out of range"),
+    (["cover", "{book}", "--profile", "amazon"], "error: --profile: 'amazon': choose kdp, lulu, ingramspark or bookk"),
+    (["build", "{missing}"], "no such folder (`jebon new"),
+    (["check", "{missing}", "--pdf"], "no such folder"),
+    (["build", "{book}", "--frobnicate"], "error: No such option: --frobnicate"),
+    (["build"], "error: Missing argument 'BOOK_DIR'"),
+    (["help", "nothing"], "error: 'nothing' is not a guide"),
+])
+def test_usage_errors_are_plain_and_exit_2(tmp_path: Path, args: list[str], expected: str) -> None:
+    args = [a.format(book=FEATURES, missing=tmp_path / "nowhere") for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr, result.stderr
+    assert "Try 'jebon" in result.stderr and "Usage: jebon" in result.stderr
+    for wording in ("Input should", "Value error", "pydantic", "validation error", "x>=", "╭"):
+        assert wording not in result.stderr
+
+
+def test_help_topics_show_the_guides() -> None:
+    listing = runner.invoke(app, ["help"])
+    assert listing.exit_code == 0
+    from jebon.cli import TOPICS
+
+    for topic in TOPICS:
+        assert re.search(rf"^  {topic}\s+\S", listing.stdout, re.MULTILINE)
+        path = runner.invoke(app, ["help", topic, "--path"]).stdout.strip()
+        assert Path(path).is_file(), topic
+        page = runner.invoke(app, ["help", topic])
+        assert page.exit_code == 0 and page.stdout.startswith("#"), topic
+    assert "## Profiles" in runner.invoke(app, ["help", "printing"]).stdout
+    series = runner.invoke(app, ["help", "series"]).stdout
+    assert series.startswith("### A series in volumes") and "## Input format" not in series

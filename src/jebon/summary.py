@@ -13,7 +13,8 @@ from .errors import Problem
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’|`[^`]*`|｢[^｣]*｣")
 _TAG = re.compile(r"<[A-Za-z][\w:-]*>")
 _FRAGMENT = re.compile(r"#[^\s,;:)]+")
-_PATHLIKE = re.compile(r"(?<![\w…])[\w.~-]*(?:/[\w.%~-]*)+|\b[\w-]+\.(?:md|png|jpe?g|gif|webp|svg|pdf|epub|html?|txt)\b")
+_PATHLIKE = re.compile(r"(?<![\w…])[\w.~-]*(?:/[\w.%~-]*)+"
+                       r"|\b[\w-]+\.(?:md|png|jpe?g|gif|webp|svg|pdf|epub|html?|txt)\b")
 _NUMBER = re.compile(r"\bU\+[0-9A-F]{4,6}\b|\d[\d,.]*")
 
 
