@@ -341,7 +341,7 @@ def test_cli_build_watch_refuses_json_and_a_missing_book(book: Path, tmp_path: P
     assert result.returncode == 2 and "--watch and --json" in result.stderr
     result = subprocess.run([sys.executable, "-m", "jebon", "build", str(tmp_path / "nowhere"), "--watch"],
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1 and "no such book folder" in result.stderr
+    assert result.returncode == 2 and "no such folder" in result.stderr  # a usage error, like any wrong argument
 
 
 # -- a real browser ----------------------------------------------------------------------------------

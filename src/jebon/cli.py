@@ -170,7 +170,7 @@ def _print_problems(problems: list[Problem]) -> None:
         err.print(_problem_line(problem), soft_wrap=True)
 
 
-def _print_warnings(warnings: list[Problem], verbose: bool, command: str = "") -> None:
+def _print_warnings(warnings: list[Problem], verbose: bool) -> None:
     """Warnings as a person can take them in: grouped by kind, the first few of each with file:line and
     how many more there are (`--verbose` lists them all)."""
     if verbose or len(warnings) <= 5:
@@ -197,8 +197,7 @@ def _print_warnings(warnings: list[Problem], verbose: bool, command: str = "") -
     if left_out:
         err.print(Text(f"… and {plural(left_out, 'more kind')} of warning", "yellow"), soft_wrap=True)
     if len(warnings) > sum(len(item.examples) for item in shown):
-        where = f"`{command} --verbose`" if command else "--verbose"
-        err.print(Text(f"{plural(len(warnings), 'warning')} in all: {where} lists every one, --json gives them "
+        err.print(Text(f"{plural(len(warnings), 'warning')} in all: --verbose lists every one, --json gives them "
                        "as data", "dim"), soft_wrap=True)
 
 
@@ -387,20 +386,20 @@ def build(
             _fail(exc, False)
             report = None
     if report is not None:
-        _print_report(report, as_json, verbose, f"jebon build {book_dir}")
+        _print_report(report, as_json, verbose)
     if watcher is not None:
         _watch_builds(watcher, lambda: run_build(book_dir, formats, out_dir, strict=strict, print_options=print_options,
                                                  volumes=volume, jobs=jobs, allow_remote=allow_remote, cache=cache),
                       book_dir, report)
 
 
-def _print_report(report: BuildReport, as_json: bool, verbose: bool, command: str) -> None:
+def _print_report(report: BuildReport, as_json: bool, verbose: bool) -> None:
     from rich.markup import escape
 
     if as_json:
         print(json.dumps({"ok": True, **report.as_dict()}, ensure_ascii=False, indent=2))
         return
-    _print_warnings(report.warnings, verbose, command)
+    _print_warnings(report.warnings, verbose)
     series = len({o.volume for o in report.outputs}) > 1
     # One line per file, its path whole (copied from the terminal as it is): path, size, pages.
     paths = [_shown_path(o.path) for o in report.outputs]
@@ -507,7 +506,7 @@ def check(
                           "preflighted": [{"path": str(p), "against": a} for p, a in report.preflighted]},
                          ensure_ascii=False, indent=2))
     else:
-        _print_warnings(report.warnings, verbose, f"jebon check {book_dir}")
+        _print_warnings(report.warnings, verbose)
         for path, against in report.preflighted:
             out.print(f"preflight passed: {_shown_path(path)} (against {against})", soft_wrap=True)
         out.print(f"{report.title}: {plural(report.articles, 'article')}, {plural(len(report.warnings), 'warning')}, "
