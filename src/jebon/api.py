@@ -454,7 +454,8 @@ def _build_volume(job: _Job, number: int, book: Book | None = None, progress: Pr
         if not (job.strict and diag.errors):  # strict writes nothing when anything is wrong
             for output, data in made:
                 write_atomic(output.path, data)
-                if output.format == "pdf" and job.options is not None:
+                if output.format == "pdf" and job.options is not None and job.cache is not None:
+                    # What it was built with, beside the cache (`--no-cache` writes no cache folder at all).
                     built.write(output.path, data, job.options, dict(job.flags))
                 result.outputs.append(output)
     except JebonError as exc:
