@@ -319,15 +319,26 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
             results.append(_build_volume(job, number, book))
             progress("volumes", done, len(chosen))
     else:
+        import gc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
+        global _FORKED_BOOK
         progress("volumes", 0, len(chosen))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_build_volume, job, number) for number in chosen]
-            for done, future in enumerate(as_completed(futures), 1):
-                results.append(future.result())
-                progress("volumes", done, len(chosen))
+        # The workers fork from here: they find the book already read (no second reading of every
+        # source per volume), and with the objects made so far frozen, the cycle collector never walks
+        # them in a worker, which would copy every page of the parent's memory it touches.
+        _FORKED_BOOK = book
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_build_volume, job, number) for number in chosen]
+                for done, future in enumerate(as_completed(futures), 1):
+                    results.append(future.result())
+                    progress("volumes", done, len(chosen))
+        finally:
+            _FORKED_BOOK = None
+            gc.unfreeze()
     used = Cache(job.cache)
     if reading.root is not None:
         used.merge(reading.stats())
@@ -346,6 +357,10 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     if chosen == numbers and set(formats) == set(FORMATS):
         used.prune(started)  # a full build: what it did not use is stale
     return report
+
+
+_FORKED_BOOK: Book | None = None
+"""The book as read by `build`, for the volume workers forked from it."""
 
 
 @dataclass(frozen=True)
@@ -412,7 +427,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None, progress: Pr
     label = "" if job.single else f"volume {number}: "
     try:
         if book is None:
-            book = load_book(job.book_dir, diag)
+            book = _FORKED_BOOK if _FORKED_BOOK is not None else load_book(job.book_dir, diag)
         volume = book.volumes[number - 1]
         progress("render", 0, len(volume.articles))
         rendered = render_checked(book, volume, diag, job.allow_remote, cache, job.chapter_jobs)

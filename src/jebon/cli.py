@@ -46,7 +46,8 @@ class _Console:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(stderr=self.stderr, highlight=False)
+            # No markup unless asked for: titles, paths and messages are printed as they are.
+            self._console = Console(stderr=self.stderr, highlight=False, markup=False)
         return self._console
 
     def print(self, *objects: object, **options: Any) -> None:
@@ -291,7 +292,8 @@ class _Stages:
             self.bar.reset(self.task)
         live, finished = _STAGES.get(stage, (stage, lambda _: stage))
         if total > 0 and done >= total:
-            self.bar.console.print(f"[green]✓[/] {finished(total)} [dim]in {_seconds(now - self.started)}[/]")
+            self.bar.console.print(f"[green]✓[/] {finished(total)} [dim]in {_seconds(now - self.started)}[/]",
+                                   markup=True)
             self.stage = None
             self.bar.update(self.task, description="", count="")
             return
@@ -404,10 +406,11 @@ def _print_report(report: BuildReport, as_json: bool, verbose: bool) -> None:
     # One line per file, its path whole (copied from the terminal as it is): path, size, pages.
     paths = [_shown_path(o.path) for o in report.outputs]
     width = max((len(p) for p in paths), default=0)
-    out.print(f"[bold]{escape(report.title)}[/]" if report.outputs else "no files written", soft_wrap=True)
+    out.print(f"[bold]{escape(report.title)}[/]" if report.outputs else "no files written", soft_wrap=True,
+              markup=True)
     for path, output in zip(paths, report.outputs, strict=True):
         pages = f"  {plural(output.pages, 'page')}" if output.pages else ""
-        out.print(f"  {escape(path.ljust(width))}  {_human(output.size):>9}{pages}", soft_wrap=True)
+        out.print(f"  {path.ljust(width)}  {_human(output.size):>9}{pages}", soft_wrap=True)
     volumes = f" in {plural(len({o.volume for o in report.outputs}), 'volume')}" if series else ""
     out.print(f"{plural(report.articles, 'article')}{volumes} · {report.characters:,} characters · "
               f"{plural(report.words, 'word')} · {plural(len(report.warnings), 'warning')}")
