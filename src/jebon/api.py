@@ -326,9 +326,12 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
         global _FORKED_BOOK
         progress("volumes", 0, len(chosen))
         # The workers fork from here: they find the book already read (no second reading of every
-        # source per volume), and with the objects made so far frozen, the cycle collector never walks
-        # them in a worker, which would copy every page of the parent's memory it touches.
+        # source per volume) and the PDF side imported, and with the objects made so far frozen, the
+        # cycle collector never walks them in a worker, which would copy every page it touches.
         _FORKED_BOOK = book
+        if "pdf" in formats:  # imported once here rather than once in each worker
+            from . import preflight  # noqa: F401
+            from .writers import pdf  # noqa: F401
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
