@@ -83,18 +83,30 @@ class SeriesInfo:
     current: int
 
 
+def volume_title(series_title: str, volume: Volume) -> str:
+    """What a volume of a series is called everywhere (cover, dc:title, the PDF's title, `jebon list`):
+    the series title and the volume's number, "하늘 우체국 연대기 제2권"."""
+    return f"{series_title} {volume.label}"
+
+
+def series_entry(volume: Volume) -> str:
+    """How the series page lists a volume: its number and its own title ("제1권 첫 해"), or its number alone."""
+    return " ".join(filter(None, (volume.label, volume.title)))
+
+
 def edition(book: Book, volume: Volume) -> tuple[BookMeta, SeriesInfo | None]:
-    """The metadata one output file carries: the book's own, or for a volume of a series its title
-    with "제N권", its own subtitle, cover and ISBN, and the series it belongs to."""
+    """The metadata one output file carries: the book's own, or for a volume of a series the series
+    title with "제N권", the volume's own title (`[[volumes]] title`, or the year or month it covers)
+    and subtitle as its subtitle, its cover and ISBN, and the series it belongs to."""
     meta = book.config.book
     series = book.config.series
     if series is None:
         return meta, None
     subtitle = " — ".join(filter(None, (volume.title, volume.subtitle))) or meta.subtitle
     volume_meta = replace(
-        meta, title=f"{meta.title} {volume.label}", subtitle=subtitle, isbn=volume.isbn,
+        meta, title=volume_title(series.title, volume), subtitle=subtitle, isbn=volume.isbn,
         identifier=f"{meta.identifier}-vol{volume.number:02d}" if meta.identifier else None, cover=volume.cover)
-    listing = tuple((v.number, " ".join(filter(None, (v.label, v.title)))) for v in book.volumes)
+    listing = tuple((v.number, series_entry(v)) for v in book.volumes)
     return volume_meta, SeriesInfo(series.title, listing, volume.number)
 
 
