@@ -85,16 +85,35 @@ def test_links_between_articles(tmp_path: Path) -> None:
     assert "01-a.md:3" in messages and "nope.md" in messages and "#없음" in messages
 
 
-@pytest.mark.parametrize("target", ["[밖](../../etc/passwd)", "[밖](/etc/passwd)", "[밖](file:///etc/passwd)",
-                                    "![밖](../../etc/hostname)", "![밖](file:///etc/hostname)",
+@pytest.mark.parametrize("target", ["![밖](../../etc/hostname)", "![밖](file:///etc/hostname)",
                                     "![밖](/etc/hostname)", "![링크](escape.png)"])
-def test_paths_leaving_the_book_are_refused(tmp_path: Path, target: str) -> None:
+def test_images_leaving_the_book_are_refused(tmp_path: Path, target: str) -> None:
+    """An image is read: one outside the book folder (or on this computer) stops the build."""
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "escape.png").symlink_to("/etc/hostname")
     with pytest.raises(JebonError) as info:
         render(tmp_path, {"a.md": f"# 제목\n\n줄 하나\n\n{target}\n"})
     message = str(info.value)
     assert "a.md:5:" in message and ("outside the book folder" in message or "file on this computer" in message)
+
+
+@pytest.mark.parametrize("target, words", [
+    ("/notices/", "a path on a website"), ("/docs/x#설치", "a path on a website"),
+    ("/etc/passwd", "a path on a website"), ("../../etc/passwd", "outside the book folder"),
+    ("file:///etc/passwd", "file on this computer"), ("<a href='file:///C:/문서/초안.md'>", "file on this computer"),
+])
+def test_links_that_cannot_be_followed_become_text(tmp_path: Path, target: str, words: str) -> None:
+    """A link reads nothing: a site-root link from a web page (`/notices/`), one that leaves the
+    book folder or one to a file on this computer becomes its text with a warning at its line, and
+    the book builds (a real 298-article book stopped at its first `/notices/`)."""
+    link = f"{target}공지</a>" if target.startswith("<a") else f"[공지 사항]({target})"
+    volume, diag = render(tmp_path, {"a.md": f"# 제목\n\n줄 하나\n\n사이트의 {link}를 보세요.\n"})
+    root = tree(volume)
+    assert root.find(f".//{X}a") is None
+    assert "사이트의 공지" in "".join(root.itertext())
+    assert not diag.errors
+    assert any("a.md:5:" in str(p) and words in str(p) and "becomes text" in str(p) for p in diag.warnings), \
+        [str(p) for p in diag.warnings]
 
 
 def test_footnotes_and_reference_labels_do_not_collide(tmp_path: Path) -> None:

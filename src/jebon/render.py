@@ -188,6 +188,7 @@ class _ArticleRenderer:
                 _unwrap(el)
                 continue
             allowed = _GLOBAL_ATTRS | _ATTRS.get(tag, set())
+            text_only = False
             for name, value in [(str(k), str(v)) for k, v in el.attrib.items()]:
                 low = name.lower()
                 if low.startswith("on"):
@@ -201,12 +202,17 @@ class _ArticleRenderer:
                     else:
                         self.warn(f"style attribute removed from <{tag}>", "style=",
                                   "use a class and the book's CSS instead")
-                elif low in ("href", "src") and urlsplit(value.strip()).scheme.lower() == "file":
+                elif low == "src" and urlsplit(value.strip()).scheme.lower() == "file":
                     self.diag.error(f"`{name}` {value[:60]!r} points at a file on this computer", self.article.path,
                                     self.line(value[:20]), "use a path inside the book folder or an https:// URL")
                     del el.attrib[name]
                     if tag == "img":
                         el.set("src", "#refused")
+                elif low == "href" and urlsplit(value.strip()).scheme.lower() == "file":
+                    self.warn(f"link {value[:60]!r} points at a file on this computer; it becomes text",
+                              value[:20], "link to an article of the book or to an https:// URL")
+                    del el.attrib[name]
+                    text_only = True
                 elif low in ("href", "src", "cite") and urlsplit(value.strip()).scheme.lower() in (
                         "javascript", "vbscript", "data", "file") and not (low == "src" and
                                                                             value.startswith("data:image/")):
@@ -214,6 +220,8 @@ class _ArticleRenderer:
                     del el.attrib[name]
                 elif low not in allowed and not low.startswith(("data-", "aria-")):
                     del el.attrib[name]
+            if text_only:
+                _unwrap(el)
 
     def flatten(self, root: etree._Element) -> None:
         """Quotes and lists nested deeper than MAX_NESTING levels become flat paragraphs (no book needs
@@ -560,18 +568,23 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
         parts = urlsplit(href)
         if parts.scheme.lower() in _SAFE_SCHEMES:
             continue
-        if parts.scheme.lower() == "file":
-            renderer.diag.error(f"link {href!r} points at a file on this computer", article.path,
-                                renderer.line(href), "link to an article of the book or to an https:// URL")
-            continue
+        # A link never stops a build (it reads nothing): what cannot be a link in the book becomes
+        # its text, with a warning. Only images, which are read, are refused outside the book.
         if _is_remote(href):
-            renderer.warn(f"link {href!r} has an unsupported scheme; it becomes text", href)
+            renderer.warn(f"link {href!r} has an unsupported scheme; it becomes text", href,
+                          "link to an article of the book or to a full https:// URL")
+            _unwrap(a)
+            continue
+        if parts.path.startswith("/"):
+            renderer.warn(f"link {href!r} is a path on a website, not a file of the book; it becomes text",
+                          href, f"write the site's full address: https://<site>{parts.path}")
             _unwrap(a)
             continue
         target = (article.path.parent / unquote(parts.path)).resolve()
         if not target.is_relative_to(book_root):
-            renderer.diag.error(f"link {parts.path!r} points outside the book folder", article.path,
-                                renderer.line(parts.path), "link only to articles of the book")
+            renderer.warn(f"link {parts.path!r} points outside the book folder; it becomes text", parts.path,
+                          "link only to articles of the book, or to a full https:// URL")
+            _unwrap(a)
             continue
         other = by_path.get(target)
         if other is not None and other.id not in volume_ids:
