@@ -316,3 +316,70 @@ def test_real_paths_match_realpath_with_links(tmp_path: Path) -> None:
              tmp_path / "link" / "missing.md"]
     assert _real_paths(paths) == [os.path.realpath(p) for p in paths]
     assert len(set(_real_paths(paths[:5]))) == 1
+
+
+def _shape(el: etree._Element) -> str:
+    """Lists, quotes and code of a chapter body as a compact string: `ul(li(가 ul(li(나))))`."""
+    parts = []
+    for child in el:
+        name = etree.QName(child).localname
+        if name in ("ul", "ol", "li", "blockquote"):
+            own = " ".join(" ".join(str(t) for t in _own(child)).split())
+            inner = _shape(child)
+            parts.append(f"{name}({' '.join(filter(None, (own, inner)))})")
+        elif name == "pre":
+            parts.append(f"pre({''.join(child.itertext())!r})")
+        elif name == "p" and etree.QName(el).localname != "li":
+            parts.append(f"p({' '.join(''.join(child.itertext()).split())})")
+        elif name == "p":
+            parts.append(" ".join("".join(child.itertext()).split()))
+    return " ".join(parts)
+
+
+def _own(el: etree._Element) -> list[str]:
+    texts = [el.text or ""]
+    for child in el:
+        if etree.QName(child).localname not in ("ul", "ol", "li", "blockquote", "pre", "p"):
+            texts.append("".join(child.itertext()))
+        texts.append(child.tail or "")
+    return texts
+
+
+@pytest.mark.parametrize("markdown, shape", [
+    # Typora, Obsidian and Notion nest by the item's content column: 2 spaces under "-", 3 under "1."
+    ("- 위\n  - 아래\n    - 더 아래\n  - 다시 아래\n- 끝\n",
+     "ul(li(위 ul(li(아래 ul(li(더 아래))) li(다시 아래))) li(끝))"),
+    ("1. 첫째\n   - 세부\n   - 세부 둘\n2. 둘째\n", "ol(li(첫째 ul(li(세부) li(세부 둘))) li(둘째))"),
+    ("* 넷 칸\n    * 예전처럼\n        * 여덟 칸\n", "ul(li(넷 칸 ul(li(예전처럼 ul(li(여덟 칸))))))"),
+    # a list right after a paragraph line; "2." there is not a list (CommonMark), nor "- - -"
+    ("준비물은 다음과 같다.\n- 하나\n- 둘\n", "p(준비물은 다음과 같다.) ul(li(하나) li(둘))"),
+    ("그해 우승 팀은\n2. 순위로 밀렸다.\n", "p(그해 우승 팀은 2. 순위로 밀렸다.)"),
+    ("- 가\n- - -\n- 나\n", "ul(li(가)) ul(li(나))"),
+    ("- 항목\n\n  이어지는 문단\n  - 문단 뒤 목록\n- 형제\n",
+     "ul(li(항목 이어지는 문단 ul(li(문단 뒤 목록))) li(형제))"),
+    ("- 게으른\n줄도 항목이다\n- 다음\n", "ul(li(게으른 줄도 항목이다) li(다음))"),
+    ("1) 괄호 번호\n2) 둘째\n", "ol(li(괄호 번호) li(둘째))"),
+    ("> 인용 속\n> - 가\n>   - 나\n", "blockquote(p(인용 속) ul(li(가 ul(li(나)))))"),
+    ("- 가\n  > 항목 속 인용\n- 나\n", "ul(li(가 blockquote(p(항목 속 인용))) li(나))"),
+    # code is never rewritten: a fence in an item, fences and indented code outside lists
+    ("- 설치\n  ```sh\n  pip install jebon\n    --upgrade\n  ```\n- 끝\n",
+     "ul(li(설치 pre('pip install jebon\\n  --upgrade\\n')) li(끝))"),
+    ("```\n  - 코드 속\n    - 목록\n```\n", "pre('  - 코드 속\\n    - 목록\\n')"),
+    ("  ```\n  두 칸 들여쓴 펜스\n  ```\n", "pre('두 칸 들여쓴 펜스\\n')"),
+    ("문단\n\n    - 들여쓴 코드\n      - 그대로\n", "p(문단) pre('- 들여쓴 코드\\n  - 그대로\\n')"),
+])
+def test_lists_are_read_as_commonmark_readers_do(tmp_path: Path, markdown: str, shape: str) -> None:
+    volume, diag = render(tmp_path, {"a.md": "# 제목\n\n" + markdown})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    assert _shape(body) == shape
+    assert not diag.warnings
+
+
+def test_abbreviations_match_before_a_korean_particle(tmp_path: Path) -> None:
+    """`*[EMS]: …` marks EMS in `EMS는`, `EMS로` (Python-Markdown's `\\b` never matched there), not
+    inside a longer Latin word."""
+    volume, _ = render(tmp_path, {"a.md": "# 제목\n\n*[EMS]: 국제 특급 우편\n*[한은]: 한국은행\n\n"
+                                          "EMS는 빠르지만 EMS로 보내면 비싸다. EMSX나 XEMS는 다른 말이다. "
+                                          "한은 발표와 한은행은 다르다.\n"})
+    abbrs = [(a.text, a.get("title")) for a in tree(volume).iter(f"{X}abbr")]
+    assert abbrs == [("EMS", "국제 특급 우편"), ("EMS", "국제 특급 우편"), ("한은", "한국은행")]

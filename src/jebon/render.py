@@ -19,6 +19,7 @@ from .cache import Cache, digest
 from .config import TypographyConfig
 from .errors import Diagnostics, Problem, RenderError
 from .images import Asset, ImageError, fetch_remote, make_asset
+from .mdext import JebonMarkdownExtension
 from .model import Article, Book, Volume
 from .typography.punctuation import Rules, normalise_tree
 from .typography.ruby import RubyExtension
@@ -114,7 +115,7 @@ def _markdown(ruby: bool) -> markdown.Markdown:
     extras: list[markdown.extensions.Extension] = [RubyExtension()] if ruby else []
     return markdown.Markdown(
         extensions=["footnotes", "tables", "fenced_code", "attr_list", "def_list", "abbr", "toc",
-                    "sane_lists", *extras],
+                    "sane_lists", *extras, JebonMarkdownExtension()],
         extension_configs={
             "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↑", "BACKLINK_TITLE": "본문으로 돌아가기"},
             "toc": {"slugify": slugify_unicode, "permalink": False},
@@ -499,7 +500,7 @@ def _replay(diag: Diagnostics, problems: tuple[Problem, ...]) -> None:
             diag.warn(problem.message, problem.path, problem.line, problem.hint)
 
 
-CACHE_FORMAT = "4"
+CACHE_FORMAT = "5"
 """Bumped when what the parse and render cache entries hold changes shape."""
 
 
