@@ -17,9 +17,9 @@ from jebon.render import RenderedVolume, render_volume
 X = "{http://www.w3.org/1999/xhtml}"
 
 
-def render(tmp_path: Path, files: dict[str, str], extra: dict[str, bytes] | None = None
+def render(tmp_path: Path, files: dict[str, str], extra: dict[str, bytes] | None = None, toml: str = ""
            ) -> tuple[RenderedVolume, Diagnostics]:
-    (tmp_path / "book.toml").write_text('[book]\ntitle = "책"\n', encoding="utf-8")
+    (tmp_path / "book.toml").write_text('[book]\ntitle = "책"\n' + toml, encoding="utf-8")
     folder = tmp_path / "articles"
     folder.mkdir(exist_ok=True)
     for name, text in files.items():
@@ -383,3 +383,17 @@ def test_abbreviations_match_before_a_korean_particle(tmp_path: Path) -> None:
                                           "한은 발표와 한은행은 다르다.\n"})
     abbrs = [(a.text, a.get("title")) for a in tree(volume).iter(f"{X}abbr")]
     assert abbrs == [("EMS", "국제 특급 우편"), ("EMS", "국제 특급 우편"), ("한은", "한국은행")]
+
+
+@pytest.mark.parametrize("setting", ["", "[typography]\nruby = false\n"])
+def test_ruby_off_prints_the_base_with_its_reading(tmp_path: Path, setting: str) -> None:
+    """`ruby = false` prints 郵遞局(우체국), never the raw `{郵遞局|우체국}`; code keeps it as written."""
+    volume, _ = render(tmp_path, {"a.md": "# 제목\n\n{郵遞局|우체국}에 들렀다. `{a|b}`는 코드.\n"}, toml=setting)
+    root = tree(volume)
+    text = "".join(root.find(f".//{X}div[@class='chapter-body']/{X}p").itertext())
+    if setting:
+        assert root.find(f".//{X}ruby") is None
+        assert text == "郵遞局(우체국)에 들렀다. {a|b}는 코드."
+    else:
+        assert root.find(f".//{X}ruby").text == "郵遞局"
+        assert "{" not in text.replace("{a|b}", "")

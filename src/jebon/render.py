@@ -112,10 +112,9 @@ class RenderedVolume:
 
 def _markdown(ruby: bool) -> markdown.Markdown:
     """A fresh Markdown instance: each article is parsed on its own (labels and footnotes never collide)."""
-    extras: list[markdown.extensions.Extension] = [RubyExtension()] if ruby else []
     return markdown.Markdown(
         extensions=["footnotes", "tables", "fenced_code", "attr_list", "def_list", "abbr", "toc",
-                    "sane_lists", *extras, JebonMarkdownExtension()],
+                    "sane_lists", RubyExtension(as_ruby=ruby), JebonMarkdownExtension()],
         extension_configs={
             "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↑", "BACKLINK_TITLE": "본문으로 돌아가기"},
             "toc": {"slugify": slugify_unicode, "permalink": False},
