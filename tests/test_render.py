@@ -85,16 +85,38 @@ def test_links_between_articles(tmp_path: Path) -> None:
     assert "01-a.md:3" in messages and "nope.md" in messages and "#없음" in messages
 
 
-@pytest.mark.parametrize("target", ["![밖](../../etc/hostname)", "![밖](file:///etc/hostname)",
-                                    "![밖](/etc/hostname)", "![링크](escape.png)"])
-def test_images_leaving_the_book_are_refused(tmp_path: Path, target: str) -> None:
-    """An image is read: one outside the book folder (or on this computer) stops the build."""
+@pytest.mark.parametrize("target, words", [
+    ("![밖](../../etc/hostname)", "outside the book folder"), ("![밖](file:///etc/hostname)", "file on this computer"),
+    ("![밖](/../../etc/hostname)", "outside the book folder"), ("![링크](escape.png)", "outside the book folder"),
+    ("![밖](/etc/hostname)", "not found in the book folder"),
+])
+def test_images_leaving_the_book_are_refused(tmp_path: Path, target: str, words: str) -> None:
+    """An image is read: one outside the book folder (or on this computer) stops the build; a
+    site-root path is looked up in the book folder only."""
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "escape.png").symlink_to("/etc/hostname")
     with pytest.raises(JebonError) as info:
         render(tmp_path, {"a.md": f"# 제목\n\n줄 하나\n\n{target}\n"})
     message = str(info.value)
-    assert "a.md:5:" in message and ("outside the book folder" in message or "file on this computer" in message)
+    assert "a.md:5:" in message and words in message
+
+
+def test_site_root_paths_are_the_book_folders(tmp_path: Path) -> None:
+    """Markdown from a website names its images and pages from the site's root (`/assets/…`): with
+    the site's folders copied into the book folder, they resolve there."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(buffer, format="PNG")
+    volume, diag = render(tmp_path, {
+        "01-a.md": "# 가\n\n![저장소 만들기](/assets/images/repo.png)\n\n[다음 글](/articles/02-b.md)을 보세요.\n",
+        "02-b.md": "# 나\n\n본문\n",
+    }, {"assets/images/repo.png": buffer.getvalue()})
+    assert [a.name.split("/")[-1][:5] for a in volume.assets] == ["repo-"]
+    assert [a.get("href") for a in tree(volume).iter(f"{X}a")] == ["ch02.xhtml"]
+    assert not diag.warnings
 
 
 @pytest.mark.parametrize("target, words", [

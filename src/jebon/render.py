@@ -535,7 +535,7 @@ def _render_one(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[
                 volume_ids: set[str], ids: dict[str, set[str]], book_root: Path, allow_remote: bool) -> _Rendered:
     article = renderer.article
     sources = [(img.get("src") or "").strip() for img in tree.iter("img")]
-    files = tuple(_signature(str(article.path.parent / unquote(urlsplit(src).path)))
+    files = tuple(_signature(str(_local_path(article, unquote(urlsplit(src).path), book_root)))
                   for src in sources if src and not _is_remote(src))
     _resolve_links(renderer, tree, by_path, volume_ids, ids, book_root)
     used: dict[str, Asset] = {}
@@ -553,6 +553,19 @@ def _render_one(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[
 
 _XML_AS_HTML = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
 _XML_AS_HTML.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+
+
+def _local_path(article: Article, path: str, book_root: Path) -> Path:
+    """The file a local link or image names, resolved: relative to the article, or for a path that
+    starts with `/` the book folder's own (the book folder stands for the site a web page's
+    site-root path `/assets/x.png` means), unless it is an existing absolute path inside the book.
+    Callers check that the result lies inside the book folder."""
+    if path.startswith("/"):
+        real = Path(path).resolve()
+        if real.is_relative_to(book_root) and real.exists():
+            return real
+        return (book_root / path.lstrip("/")).resolve()
+    return (article.path.parent / path).resolve()
 
 
 def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
@@ -575,12 +588,12 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
                           "link to an article of the book or to a full https:// URL")
             _unwrap(a)
             continue
-        if parts.path.startswith("/"):
+        target = _local_path(article, unquote(parts.path), book_root)
+        if parts.path.startswith("/") and by_path.get(target) is None:
             renderer.warn(f"link {href!r} is a path on a website, not a file of the book; it becomes text",
                           href, f"write the site's full address: https://<site>{parts.path}")
             _unwrap(a)
             continue
-        target = (article.path.parent / unquote(parts.path)).resolve()
         if not target.is_relative_to(book_root):
             renderer.warn(f"link {parts.path!r} points outside the book folder; it becomes text", parts.path,
                           "link only to articles of the book, or to a full https:// URL")
@@ -637,14 +650,20 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
                           "download the image into the book folder, or build with --allow-remote")
             _replace_by_text(img, img.get("alt") or "")
             continue
-        path = (article.path.parent / unquote(urlsplit(src).path)).resolve()
+        local = unquote(urlsplit(src).path)
+        path = _local_path(article, local, book_root)
         if not path.is_relative_to(book_root):
             renderer.diag.error(f"image {src!r} is outside the book folder", article.path,
                                 renderer.line(src), "copy the image into the book folder")
             continue
         if not path.is_file():
-            renderer.diag.error(f"image {src!r} not found", article.path, renderer.line(src),
-                                "image paths are relative to the article file")
+            if local.startswith("/"):
+                renderer.diag.error(f"image {src!r} not found in the book folder", article.path, renderer.line(src),
+                                    "a path that starts with / is looked up in the book folder, as a web page's "
+                                    "in its site: copy the image there, or write a path relative to the article")
+            else:
+                renderer.diag.error(f"image {src!r} not found", article.path, renderer.line(src),
+                                    "image paths are relative to the article file")
             continue
         try:
             asset, removed = make_asset(path)
