@@ -419,3 +419,28 @@ def test_ruby_off_prints_the_base_with_its_reading(tmp_path: Path, setting: str)
     else:
         assert root.find(f".//{X}ruby").text == "郵遞局"
         assert "{" not in text.replace("{a|b}", "")
+
+
+@pytest.mark.parametrize("fence, language, title", [
+    ("```js src/App.js active", "language-js", "src/App.js"), ("```rust,ignore,does_not_compile", "language-rust", None),
+    ("```vue-html{1}", "language-vue-html", None), ("```js {2-3}", "language-js", None),
+    ('```py title="hello.py"', "language-py", "hello.py"), ("~~~console", "language-console", None),
+    ("```", None, None), ("```{ .toml }", "language-toml", None),
+])
+def test_fences_with_any_info_string_are_code(tmp_path: Path, fence: str, language: str | None,
+                                              title: str | None) -> None:
+    """CommonMark takes the info string's first word as the language; Python-Markdown saw no fence
+    at all after `js src/App.js` or `rust,ignore` (React, Rust and Vue docs) and read the code as
+    Markdown, dropping `<button>` as a form control. The file name is shown above the code."""
+    close = fence[:3]
+    volume, diag = render(tmp_path, {"a.md": f"# 제목\n\n예제:\n\n{fence}\n<button @click=\"count++\">\n"
+                                              f"  {{{{ count }}}}\n</button>\n{close}\n\n끝.\n"})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    code = body.find(f"{X}pre/{X}code")
+    assert code.text == '<button @click="count++">\n  {{ count }}\n</button>\n'
+    assert code.get("class") == language
+    label = body.find(f"{X}p[@class='code-title']")
+    assert (label.text if label is not None else None) == title
+    if label is not None:
+        assert label.getnext().tag == f"{X}pre"
+    assert not diag.warnings

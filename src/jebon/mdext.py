@@ -52,6 +52,33 @@ def _marker(text: str) -> _Marker | None:
     return _Marker(f"{marker[:-1]}." if ordered is not None else marker, width, content, ordered)
 
 
+_LANG = re.compile(r"\.?([\w#+.-]*)")
+_TITLE = re.compile(r"""title=(?:"([^"]+)"|'([^']+)'|(\S+))|((?:[\w@+-]+/)*[\w@+-]*\.[\w+-]+)(?=\s|$)""")
+_SAFE_TITLE = re.compile(r"[\w./@+ -]+")
+
+
+def _fence_opening(fence: str, info: str) -> str:
+    """The opening line of a fence as Python-Markdown reads it. CommonMark takes the info string's
+    first word as the language and allows anything after it; Python-Markdown recognises no fence
+    at all unless the info is one bare word or its own `{ .lang }` syntax, so `js src/App.js`,
+    `rust,ignore` or `js{2}` (React, Rust and VitePress docs) left the code to be read as text.
+    The language is kept, and a file name (`src/App.js`, `title="x.py"`) becomes the code's
+    `data-title` (shown above it)."""
+    info = info.strip()
+    if not info or info.startswith("{"):
+        return fence + info
+    m = _LANG.match(info)
+    assert m is not None
+    lang, rest = m.group(1), info[m.end():]
+    rest = re.sub(r"\{[^}]*\}", " ", rest)
+    t = _TITLE.search(rest)
+    title = next((g for g in t.groups() if g), "") if t else ""
+    attrs = [f".{lang}"] if lang else []
+    if title and _SAFE_TITLE.fullmatch(title):
+        attrs.append(f'data-title="{title}"')
+    return fence + (f"{{ {' '.join(attrs)} }}" if attrs else "")
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
@@ -224,7 +251,8 @@ class ListNormaliser(Preprocessor):  # type: ignore[misc]
         if end is None:
             out.append(lines[i])
             return i + 1
-        for j in range(i, end + 1):
+        out.append(_fence_opening(fence, lines[i].lstrip(" ")[len(fence):]))
+        for j in range(i + 1, end + 1):
             line = lines[j]
             cut = min(indent, _indent(line))
             out.append(fence if j == end else line[cut:])
@@ -235,7 +263,7 @@ class ListNormaliser(Preprocessor):  # type: ignore[misc]
         """A fence inside a list item: its lines, with the item's indentation removed, go through
         the fenced-code extension now (which only sees fences at the left margin), and the
         placeholder it leaves is put in the item as a block of its own."""
-        body = [lines[i][indent:]]
+        body = [_fence_opening(fence, lines[i][indent + len(fence):])]
         j = i + 1
         closed = False
         while j < len(lines):

@@ -266,6 +266,14 @@ class _ArticleRenderer:
                 if caption:
                     del img.attrib["title"]
                     etree.SubElement(p, "figcaption").text = caption
+        # A code block's file name (```js src/App.js) is shown above it.
+        for code in list(root.iter("code")):
+            title = code.attrib.pop("data-title", None)
+            pre = code.getparent()
+            if title and pre is not None and pre.tag == "pre" and pre.getparent() is not None:
+                label = etree.Element("p", {"class": "code-title"})
+                label.text = title
+                pre.addprevious(label)
         # Footnotes: semantic markup readers understand (pop-up notes).
         for sup in root.iter("sup"):
             a = sup.find("a")
