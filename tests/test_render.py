@@ -422,7 +422,8 @@ def test_ruby_off_prints_the_base_with_its_reading(tmp_path: Path, setting: str)
 
 
 @pytest.mark.parametrize("fence, language, title", [
-    ("```js src/App.js active", "language-js", "src/App.js"), ("```rust,ignore,does_not_compile", "language-rust", None),
+    ("```js src/App.js active", "language-js", "src/App.js"),
+    ("```rust,ignore,does_not_compile", "language-rust", None),
     ("```vue-html{1}", "language-vue-html", None), ("```js {2-3}", "language-js", None),
     ('```py title="hello.py"', "language-py", "hello.py"), ("~~~console", "language-console", None),
     ("```", None, None), ("```{ .toml }", "language-toml", None),
@@ -444,3 +445,45 @@ def test_fences_with_any_info_string_are_code(tmp_path: Path, fence: str, langua
     if label is not None:
         assert label.getnext().tag == f"{X}pre"
     assert not diag.warnings
+
+
+def test_raw_html_from_web_pages(tmp_path: Path) -> None:
+    """What web pages and GitHub READMEs write: a <div> checklist of <input type=checkbox> and
+    <label> reads as a checklist (glyphs the bundled fonts have, named for screen readers), so do
+    task lists; <details> prints open with its Markdown read; <figure> keeps its image and
+    caption; <kbd> stays. Other form controls still go, with a warning at their line."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(buffer, format="PNG")
+    text = ("# 제목\n\n<div class=\"clearfix mb-2\">\n  <input type=\"checkbox\" id=\"c1\" value=\"checkbox\">\n"
+            "  <label for=\"c1\">\n  라이선스가 있나요?\n  </label>\n</div>\n\n"
+            "<p><input type=\"checkbox\" checked disabled> 원고 쓰기 <input type=radio checked> 예</p>\n\n"
+            "- [x] 표지 고르기\n- [ ] 인쇄소 정하기\n\n"
+            "<details>\n<summary>더 보기</summary>\n\n접혀 있던 **내용**입니다.\n\n</details>\n\n"
+            "<figure>\n\n![골목 사진](img/a.png)\n\n<figcaption>골목 입구</figcaption>\n</figure>\n\n"
+            "저장은 <kbd>Ctrl</kbd>+<kbd>S</kbd>.\n\n<form><input type=\"text\" name=\"q\"></form>\n\n"
+            "<input type=\"text\">\n")
+    volume, diag = render(tmp_path, {"a.md": text}, {"articles/img/a.png": buffer.getvalue()})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    boxes = [(b.text, b.get("aria-label")) for b in body.iter(f"{X}span") if "checkbox" in (b.get("class") or "")]
+    assert boxes == [("□", "선택 안 됨"), ("▣", "선택됨"), ("◉", "선택됨"), ("▣", "선택됨"), ("□", "선택 안 됨")]
+    checklist = body.find(f"{X}div[@class='clearfix mb-2']")
+    assert " ".join("".join(checklist.itertext()).split()) == "□ 라이선스가 있나요?"
+    assert [li.get("class") for li in body.iter(f"{X}li")] == ["task", "task"]
+    assert "[x]" not in "".join(body.itertext())
+    details = body.find(f"{X}details")
+    assert details.get("open") == "open" and details.find(f"{X}summary").text == "더 보기"
+    assert details.find(f"{X}p/{X}strong").text == "내용"
+    figure = body.find(f"{X}figure")
+    assert [etree.QName(c).localname for c in figure] == ["img", "figcaption"]
+    assert figure.find(f"{X}figcaption").text == "골목 입구" and figure.find(f"{X}img").get("alt") == "골목 사진"
+    assert [k.text for k in body.iter(f"{X}kbd")] == ["Ctrl", "S"]
+    html = volume.chapters[0].html
+    assert "<input" not in html and "<label" not in html and "<form" not in html
+    messages = [str(p) for p in diag.warnings]
+    assert len(messages) == 2, messages
+    assert any("a.md:31:" in m and "<form>" in m for m in messages)
+    assert any("a.md:33:" in m and "<input>" in m for m in messages)

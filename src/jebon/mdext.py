@@ -24,6 +24,10 @@ _RAW_BLOCKS = {
     "figure", "footer", "form", "header", "hgroup", "main", "nav", "ol", "p", "pre", "section", "table", "ul",
     "script", "style", "textarea", "iframe", "noscript", "video", "audio", "canvas", "math", "svg", "center",
 }
+_MARKDOWN_INSIDE = {
+    "address", "article", "aside", "blockquote", "details", "div", "figure", "footer", "header", "main", "nav",
+    "section", "center",
+}
 _ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 
 
@@ -288,9 +292,13 @@ class ListNormaliser(Preprocessor):  # type: ignore[misc]
         out.append("")
         return j
 
-    @staticmethod
-    def _raw_html(lines: list[str], i: int, tag: str, out: list[str]) -> int:
-        """A raw HTML block, copied up to the line that closes its first tag."""
+    def _raw_html(self, lines: list[str], i: int, tag: str, out: list[str]) -> int:
+        """A raw HTML block, up to the line that closes its first tag. Python-Markdown keeps all of
+        it as it is; CommonMark ends it at the first blank line and reads what follows as Markdown
+        (`<div class="note">`, a blank line, then Markdown: what web pages and GitHub READMEs
+        write, `<details>` among them). So a block whose tags stand on lines of their own around a
+        blank line is marked `markdown="1"` for the md_in_html extension and its inside read the
+        same way as the rest; any other block is copied as it is."""
         if tag == "!--":
             closes = re.compile(r"-->")
             opens = None
@@ -298,13 +306,25 @@ class ListNormaliser(Preprocessor):  # type: ignore[misc]
             closes = re.compile(rf"</{tag}\s*>", re.IGNORECASE)
             opens = re.compile(rf"<{tag}(?=[\s/>])", re.IGNORECASE)
         depth = 0
+        end = len(lines) - 1
         for j in range(i, len(lines)):
-            out.append(lines[j])
             depth += len(opens.findall(lines[j])) if opens else (1 if j == i else 0)
             depth -= len(closes.findall(lines[j]))
             if depth <= 0 or (opens and lines[j].rstrip().endswith("/>") and j == i):
-                return j + 1
-        return len(lines)
+                end = j
+                break
+        block = lines[i:end + 1]
+        if (tag in _MARKDOWN_INSIDE and len(block) > 2 and any(not line.strip() for line in block)
+                and re.fullmatch(rf" {{0,3}}<{tag}(?:\s[^<>]*)?>\s*", block[0], re.IGNORECASE)
+                and "markdown=" not in block[0].lower()
+                and re.fullmatch(rf"\s*</{tag}\s*>\s*", block[-1], re.IGNORECASE)):
+            opening = block[0].rstrip()
+            out.append(opening[:-1] + ' markdown="1">')
+            out.extend(self.normalise(block[1:-1]))
+            out.append(block[-1].strip())
+        else:
+            out.extend(block)
+        return end + 1
 
     def _quote(self, lines: list[str], i: int, out: list[str]) -> int:
         """A block quote: its lines without the `>` are read the same way, then quoted again."""

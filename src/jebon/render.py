@@ -43,6 +43,10 @@ _DANGEROUS = {
     "option", "frame", "frameset", "applet", "base", "link", "meta", "noscript", "template", "canvas",
     "audio", "video", "source", "track", "svg", "math", "title", "head", "param", "dialog", "portal",
 }
+_TASK = re.compile(r"\s*\[([ xX])\](?:\s+|$)")
+_QUIET_UNWRAP = {"label"}
+"""Elements replaced by their contents without a word: nothing of them but their text has a place
+in a book (`<label>` around a checklist's text)."""
 _GLOBAL_ATTRS = {"id", "class", "title", "lang", "dir"}
 _ATTRS = {
     "a": {"href"}, "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"},
@@ -114,7 +118,8 @@ def _markdown(ruby: bool) -> markdown.Markdown:
     """A fresh Markdown instance: each article is parsed on its own (labels and footnotes never collide)."""
     return markdown.Markdown(
         extensions=["footnotes", "tables", "fenced_code", "attr_list", "def_list", "abbr", "toc",
-                    "sane_lists", RubyExtension(as_ruby=ruby), JebonMarkdownExtension()],
+                    "sane_lists", "md_in_html", RubyExtension(as_ruby=ruby),
+                    JebonMarkdownExtension()],
         extension_configs={
             "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↑", "BACKLINK_TITLE": "본문으로 돌아가기"},
             "toc": {"slugify": slugify_unicode, "permalink": False},
@@ -171,17 +176,31 @@ class _ArticleRenderer:
             root.set("class", f"break-{mode}")
 
     def sanitize(self, root: etree._Element) -> None:
+        removed: set[etree._Element] = set()
         for el in list(root.iter()):
-            if el is root:
-                continue
+            if el is root or any(a in removed for a in el.iterancestors()):
+                continue  # gone with what held it
             if not isinstance(el.tag, str):  # comments, processing instructions
                 remove_keep_tail(el)
                 continue
             tag = el.tag.lower()
+            if tag == "input" and (el.get("type") or "").lower() in ("checkbox", "radio"):
+                self.line("<input")  # this one needs no message
+                _replace_by_box(el, (el.get("type") or "").lower(), el.get("checked") is not None)
+                continue
+            if tag in _QUIET_UNWRAP:
+                _unwrap(el)
+                continue
+            if tag == "details":
+                el.set("open", "open")  # a book shows what a web page folds away
             if tag in _DANGEROUS:
                 self.warn(f"<{tag}> removed: it is not allowed in a book", f"<{tag}",
                           "remove the raw HTML from the article")
+                for inner in el.iterdescendants():
+                    if isinstance(inner.tag, str):
+                        self.line(f"<{inner.tag}")  # gone with it, unreported: later ones are found at their lines
                 remove_keep_tail(el)
+                removed.add(el)
                 continue
             if tag not in _ALLOWED:
                 self.warn(f"<{tag}> is not supported; its text is kept", f"<{tag}")
@@ -253,12 +272,16 @@ class _ArticleRenderer:
         if root.find(".//h1") is not None:
             for el in root.iter("h1", "h2", "h3", "h4", "h5"):
                 el.tag = f"h{int(el.tag[1]) + 1}"
-        # An image alone in its paragraph becomes a figure, its Markdown title the caption.
+        # An image alone in its paragraph becomes a figure, its Markdown title the caption (in a
+        # figure already, as `<figure>`, a blank line, `![…](…)` write it, the paragraph goes).
         for p in list(root.iter("p")):
             kids = list(p)
             if len(kids) == 1 and kids[0].tag == "img" and not (p.text or "").strip() \
                     and not (kids[0].tail or "").strip():
                 img = kids[0]
+                if p.getparent() is not None and p.getparent().tag == "figure":
+                    _unwrap(p)
+                    continue
                 p.tag = "figure"
                 p.attrib.clear()
                 img.tail = None
@@ -274,6 +297,16 @@ class _ArticleRenderer:
                 label = etree.Element("p", {"class": "code-title"})
                 label.text = title
                 pre.addprevious(label)
+        # GitHub's task lists (`- [ ] 할 일`, `- [x] 한 일`) get the boxes a checklist of a web page gets.
+        for li in root.iter("li"):
+            holder = li[0] if not (li.text or "").strip() and len(li) and li[0].tag == "p" else li
+            m = _TASK.match(holder.text or "")
+            if m:
+                box = _box("checkbox", m.group(1) != " ")
+                box.tail = " " + (holder.text or "")[m.end():]
+                holder.text = None
+                holder.insert(0, box)
+                li.set("class", " ".join(filter(None, (li.get("class"), "task"))))
         # Footnotes: semantic markup readers understand (pop-up notes).
         for sup in root.iter("sup"):
             a = sup.find("a")
@@ -687,6 +720,28 @@ def _add_asset(renderer: _ArticleRenderer, img: etree._Element, asset: Asset, re
         renderer.warn(f"{what} removed from SVG {src!r}", src)
     assets.setdefault(asset.name, asset)
     img.set("src", asset.name)
+
+
+_BOXES = {("checkbox", False): ("□", "선택 안 됨"), ("checkbox", True): ("▣", "선택됨"),
+          ("radio", False): ("○", "선택 안 됨"), ("radio", True): ("◉", "선택됨")}
+"""What a checklist's box prints as: glyphs the bundled fonts have, and what a screen reader says."""
+
+
+def _box(kind: str, checked: bool) -> etree._Element:
+    glyph, label = _BOXES[kind, checked]
+    box = etree.Element("span", {"class": f"checkbox{' checked' if checked else ''}", "role": "img",
+                                 "aria-label": label})
+    box.text = glyph
+    return box
+
+
+def _replace_by_box(el: etree._Element, kind: str, checked: bool) -> None:
+    """A form's checkbox or radio button (a web page's checklist) becomes the glyph of its state."""
+    box = _box(kind, checked)
+    box.tail = " " + (el.tail or "").lstrip()
+    parent = el.getparent()
+    if parent is not None:
+        parent.replace(el, box)
 
 
 def _replace_by_text(el: etree._Element, text: str) -> None:
