@@ -279,7 +279,8 @@ class _ArticleRenderer:
             if len(kids) == 1 and kids[0].tag == "img" and not (p.text or "").strip() \
                     and not (kids[0].tail or "").strip():
                 img = kids[0]
-                if p.getparent() is not None and p.getparent().tag == "figure":
+                holder = p.getparent()
+                if holder is not None and holder.tag == "figure":
                     _unwrap(p)
                     continue
                 p.tag = "figure"
@@ -291,12 +292,15 @@ class _ArticleRenderer:
                     etree.SubElement(p, "figcaption").text = caption
         # A code block's file name (```js src/App.js) is shown above it.
         for code in list(root.iter("code")):
-            title = code.attrib.pop("data-title", None)
+            title = code.get("data-title")
+            if title is None:
+                continue
+            del code.attrib["data-title"]
             pre = code.getparent()
             if title and pre is not None and pre.tag == "pre" and pre.getparent() is not None:
-                label = etree.Element("p", {"class": "code-title"})
-                label.text = title
-                pre.addprevious(label)
+                name = etree.Element("p", {"class": "code-title"})
+                name.text = title
+                pre.addprevious(name)
         # GitHub's task lists (`- [ ] 할 일`, `- [x] 한 일`) get the boxes a checklist of a web page gets.
         for li in root.iter("li"):
             holder = li[0] if not (li.text or "").strip() and len(li) and li[0].tag == "p" else li
