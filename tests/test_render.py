@@ -162,6 +162,25 @@ def test_headings_demoted_below_the_title(tmp_path: Path) -> None:
     assert [(h.level, h.text) for h in volume.chapters[0].headings] == [(2, "큰 절"), (3, "작은 절")]
 
 
+@pytest.mark.parametrize("markdown, levels, line", [
+    ("### 셋\n\n##### 다섯\n\n### 셋 둘\n\n#### 넷\n", [2, 3, 2, 3], 4),
+    ("# 하나\n\n### 셋\n\n#### 넷\n\n## 둘\n", [2, 3, 4, 3], 6),
+    ("## 둘\n\n#### 넷\n\n##### 다섯\n\n#### 넷 둘\n\n### 셋\n", [2, 3, 4, 3, 3], 6),
+])
+def test_headings_never_skip_a_level(tmp_path: Path, markdown: str, levels: list[int], line: int) -> None:
+    """h1 → h3 in the output confuses screen readers (DAISY Ace: heading levels skip) and leaves a
+    hole in the contents: each heading is set one level below the heading it belongs under, with
+    one warning for the article, at the first heading that skipped."""
+    volume, diag = render(tmp_path, {"a.md": "---\ntitle: 제목\n---\n" + markdown})
+    root = tree(volume)
+    found = [int(etree.QName(h).localname[1]) for h in root.iter() if etree.QName(h).localname in
+             ("h2", "h3", "h4", "h5", "h6")]
+    assert found == levels
+    assert [h.level for h in volume.chapters[0].headings] == [n for n in levels if n <= 3]
+    (warning,) = diag.warnings
+    assert f"a.md:{line}:" in str(warning) and "skips a level" in str(warning)
+
+
 def test_image_type_from_bytes_and_figure(tmp_path: Path) -> None:
     import io
 

@@ -269,9 +269,11 @@ class _ArticleRenderer:
 
     def restructure(self, root: etree._Element) -> None:
         # Headings: the article title is the chapter's h1, so a `#` in the body moves down a level.
-        if root.find(".//h1") is not None:
+        demoted = root.find(".//h1") is not None
+        if demoted:
             for el in root.iter("h1", "h2", "h3", "h4", "h5"):
                 el.tag = f"h{int(el.tag[1]) + 1}"
+        self.relevel(root, demoted)
         # An image alone in its paragraph becomes a figure, its Markdown title the caption (in a
         # figure already, as `<figure>`, a blank line, `![…](…)` write it, the paragraph goes).
         for p in list(root.iter("p")):
@@ -350,6 +352,32 @@ class _ArticleRenderer:
                 parent.replace(table, wrap)
                 wrap.append(table)
                 wrap.tail, table.tail = table.tail, None
+
+
+    def relevel(self, root: etree._Element, demoted: bool) -> None:
+        """Headings never skip a level: each is set one level below the nearest heading before it
+        that it belongs under (a `##` then a `####` is h2 then h3; the first heading of the body is
+        h2, under the chapter's title). Screen readers, the EPUB contents and the PDF outline all
+        read the one structure. Headings that skip nothing keep their levels; an article whose
+        headings are changed gets one warning, at the first."""
+        stack: list[tuple[int, int]] = []  # (level written, level given) of the headings above
+        first: tuple[etree._Element, int, int] | None = None
+        for h in root.iter("h2", "h3", "h4", "h5", "h6"):
+            written = int(h.tag[1])
+            while stack and stack[-1][0] >= written:
+                stack.pop()
+            given = min(stack[-1][1] + 1 if stack else 2, 6)
+            if given != written:
+                first = first or (h, written, stack[-1][0] if stack else 0)
+                h.tag = f"h{given}"
+            stack.append((written, given))
+        if first is not None:
+            h, written, above = first
+            marks = "#" * (written - demoted)
+            parent = f"a `{'#' * (above - demoted)}` heading" if above else "the article's title"
+            self.warn(f"heading “{_text(h)[:40]}” (`{marks}`) skips a level below {parent}; the article's "
+                      "headings are re-levelled so that none does", _text(h)[:30] or marks,
+                      "give each heading one # more than the heading it belongs under")
 
 
 def remove_keep_tail(el: etree._Element) -> None:
