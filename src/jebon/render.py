@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import unicodedata
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -344,14 +345,21 @@ class _ArticleRenderer:
                 for back in div.iter("a"):
                     if "footnote-backref" in (back.get("class") or ""):
                         back.set("role", "doc-backlink")
-        # Tables scroll rather than overflow the page on narrow readers.
+        # Tables scroll rather than overflow the page on narrow readers; one too wide for a page
+        # (by the words it cannot break) is marked so that the print sets it smaller.
         for table in list(root.iter("table")):
             parent = table.getparent()
             if parent is not None and not (parent.tag == "div" and parent.get("class") == "table-wrap"):
-                wrap = etree.Element("div", {"class": "table-wrap"})
+                width = table_width_em(table)
+                size = "very-wide" if width > TABLE_WIDE_EM else "wide" if width > TABLE_FITS_EM else ""
+                wrap = etree.Element("div", {"class": " ".join(filter(None, ("table-wrap", size)))})
                 parent.replace(table, wrap)
                 wrap.append(table)
                 wrap.tail, table.tail = table.tail, None
+        # A code block longer than a page may break across pages (a short one is kept whole).
+        for pre in root.iter("pre"):
+            if "".join(str(t) for t in pre.itertext()).count("\n") > LONG_CODE_LINES:
+                pre.set("class", " ".join(filter(None, (pre.get("class"), "long"))))
 
 
     def relevel(self, root: etree._Element, demoted: bool) -> None:
@@ -378,6 +386,48 @@ class _ArticleRenderer:
             self.warn(f"heading “{_text(h)[:40]}” (`{marks}`) skips a level below {parent}; the article's "
                       "headings are re-levelled so that none does", _text(h)[:30] or marks,
                       "give each heading one # more than the heading it belongs under")
+
+
+TABLE_FITS_EM = 33.0
+"""A table whose unbreakable words, side by side with the cells' padding, take more than this many
+ems at its own size does not fit across the default 46판 page (95 mm of text at 8 pt): it is
+`wide` (set at 0.67 of the size, so about 39 em fit) or, beyond TABLE_WIDE_EM, `very-wide` (set
+smaller still with columns of equal width, words breaking where they must)."""
+TABLE_WIDE_EM = 39.0
+LONG_CODE_LINES = 15
+"""A code block of more lines than this may break across pages (`pre.long`)."""
+
+
+def _char_em(char: str) -> float:
+    """A character's advance in ems in the bundled sans face, near enough for deciding a size."""
+    if unicodedata.east_asian_width(char) in "WF":
+        return 1.0
+    if char in "il.,:;'|!()[]{}`":
+        return 0.3
+    return 0.62 if char.isupper() or char.isdigit() else 0.55
+
+
+_BREAKS = re.compile(r"\s+|(?<=[/\-_?&=])")
+
+
+def table_width_em(table: etree._Element) -> float:
+    """The least width a table can have without breaking a word, in ems of its text: per column the
+    widest word (a word breaks after `/`, `-`, `_`, `?`, `&`, `=`, as in a URL), plus each cell's
+    padding (0.6 em a side). Cells spanning columns are left out of the columns' measure."""
+    widest: dict[int, float] = {}
+    for row in table.iter("tr"):
+        column = 0
+        for cell in row:
+            if cell.tag not in ("td", "th"):
+                continue
+            span = int(cell.get("colspan") or "1") if (cell.get("colspan") or "1").isdigit() else 1
+            if span == 1:
+                words = _BREAKS.split("".join(str(t) for t in cell.itertext()))
+                factor = 1.05 if cell.tag == "th" else 1.0
+                width = max((sum(_char_em(c) for c in w) * factor for w in words), default=0.0)
+                widest[column] = max(widest.get(column, 0.0), width)
+            column += max(span, 1)
+    return sum(widest.values()) + 1.2 * len(widest)
 
 
 def remove_keep_tail(el: etree._Element) -> None:
