@@ -61,7 +61,8 @@ def test_safe_inline_html_is_kept(tmp_path: Path) -> None:
 @pytest.mark.parametrize("snippet", ["<img src=https://example.com/x.png alt=그림>", "a & b < c", "<신 설>",
                                      "<p>열린 문단", "</div>",
                                      "<!-- 주석 -->", "{{#include other.md}}", "```\n닫히지 않은 코드",
-                                     "<b><i>엇갈린</b></i>", "제어\x01문자"])
+                                     "<b><i>엇갈린</b></i>", "제어\x01문자",
+                                     "<ul style={\n  {\n    color: 'pink'\n  }\n}>\n<li>JSX</li>\n</ul>"])
 def test_output_is_well_formed_whatever_the_input(tmp_path: Path, snippet: str) -> None:
     volume, _ = render(tmp_path, {"a.md": f"# 제목\n\n{snippet}\n\n끝.\n"})
     html = volume.chapters[0].html

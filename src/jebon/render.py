@@ -44,6 +44,7 @@ _DANGEROUS = {
     "option", "frame", "frameset", "applet", "base", "link", "meta", "noscript", "template", "canvas",
     "audio", "video", "source", "track", "svg", "math", "title", "head", "param", "dialog", "portal",
 }
+_ATTR_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 _TASK = re.compile(r"\s*\[([ xX])\](?:\s+|$)")
 _QUIET_UNWRAP = {"label"}
 """Elements replaced by their contents without a word: nothing of them but their text has a place
@@ -209,6 +210,13 @@ class _ArticleRenderer:
                 continue
             allowed = _GLOBAL_ATTRS | _ATTRS.get(tag, set())
             text_only = False
+            if any(not _ATTR_NAME.fullmatch(str(k)) for k in el.attrib):
+                # JSX written as HTML (`<ul style={ {color: 'pink'} }>`) gives names like `{` that
+                # lxml cannot even delete one by one: keep only real attribute names.
+                kept = [(str(k), str(v)) for k, v in el.attrib.items() if _ATTR_NAME.fullmatch(str(k))]
+                el.attrib.clear()
+                for name, value in kept:
+                    el.set(name, value)
             for name, value in [(str(k), str(v)) for k, v in el.attrib.items()]:
                 low = name.lower()
                 if low.startswith("on"):
