@@ -507,3 +507,15 @@ def test_raw_html_from_web_pages(tmp_path: Path) -> None:
     assert len(messages) == 2, messages
     assert any("a.md:31:" in m and "<form>" in m for m in messages)
     assert any("a.md:33:" in m and "<input>" in m for m in messages)
+
+
+def test_warnings_point_at_the_html_outside_code(tmp_path: Path) -> None:
+    """A web page's example shows `<button>` in code before the page's own live `<button>`: the
+    warning names the line of the one removed, not of the example."""
+    button = '<button @click="open = true">열기</button>'
+    text = (f"# 제목\n\n예제는 `<button>`으로 시작한다.\n\n```vue\n<template>\n  {button}\n</template>\n```\n\n"
+            f"아래 단추를 눌러 보세요.\n\n<div class=\"demo\">\n  {button}\n</div>\n")
+    volume, diag = render(tmp_path, {"a.md": text})
+    (warning,) = diag.warnings
+    assert "a.md:14:" in str(warning) and "<button>" in str(warning)
+    assert tree(volume).find(f".//{X}pre/{X}code").text.startswith("<template>")

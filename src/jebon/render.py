@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import re
@@ -141,17 +142,28 @@ class _ArticleRenderer:
         self._searched: dict[str, int] = {}
 
     # -- locating source lines for messages --------------------------------------------------
-    def line(self, needle: str) -> int:
-        """File line of the next not-yet-reported occurrence of `needle` in the body."""
+    @functools.cached_property
+    def _haystack(self) -> tuple[str, str]:
+        """The body in lower case, as it is and with its code blanked out."""
         body = self.article.body.lower()
-        start = self._searched.get(needle.lower(), 0)
-        pos = body.find(needle.lower(), start)
-        if pos < 0:
-            pos = body.find(needle.lower())
+        return _mask_code(body), body
+
+    def line(self, needle: str) -> int:
+        """File line of the next not-yet-reported occurrence of `needle` in the body, outside code
+        first (a `<button>` in an example is not the one removed)."""
+        needle = needle.lower()
+        start = self._searched.get(needle, 0)
+        pos = -1
+        for text in self._haystack:
+            pos = text.find(needle, start)
+            if pos < 0:
+                pos = text.find(needle)
+            if pos >= 0:
+                break
         if pos < 0:
             return self.article.body_line
-        self._searched[needle.lower()] = pos + 1
-        return self.article.body_line + body.count("\n", 0, pos)
+        self._searched[needle] = pos + 1
+        return self.article.body_line + self._haystack[1].count("\n", 0, pos)
 
     def warn(self, message: str, needle: str, hint: str | None = None) -> None:
         self.diag.warn(message, self.article.path, self.line(needle), hint)
@@ -436,6 +448,29 @@ def table_width_em(table: etree._Element) -> float:
                 widest[column] = max(widest.get(column, 0.0), width)
             column += max(span, 1)
     return sum(widest.values()) + 1.2 * len(widest)
+
+
+_FENCE_LINE = re.compile(r"\s*(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def _mask_code(text: str) -> str:
+    """`text` with its fenced code and code spans blanked out (same length, same lines)."""
+    out = []
+    fence = ""
+    for line in text.split("\n"):
+        m = _FENCE_LINE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
+                    and not line.strip().strip(fence[0]):
+                fence = ""
+            out.append(" " * len(line))
+        elif m:
+            fence = m.group(1)
+            out.append(" " * len(line))
+        else:
+            out.append(_CODE_SPAN.sub(lambda span: " " * len(span.group(0)), line) if "`" in line else line)
+    return "\n".join(out)
 
 
 def remove_keep_tail(el: etree._Element) -> None:
