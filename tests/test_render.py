@@ -519,3 +519,17 @@ def test_warnings_point_at_the_html_outside_code(tmp_path: Path) -> None:
     (warning,) = diag.warnings
     assert "a.md:14:" in str(warning) and "<button>" in str(warning)
     assert tree(volume).find(f".//{X}pre/{X}code").text.startswith("<template>")
+
+
+def test_links_whose_url_has_parentheses(tmp_path: Path) -> None:
+    """Wikipedia-style URLs keep their parentheses (inline, autolink, reference, with a title), and a
+    CommonMark `<…>` destination with spaces becomes a valid URL."""
+    volume, diag = render(tmp_path, {"a.md": (
+        "# 제목\n\n[활자 (인쇄)](https://ko.wikipedia.org/wiki/활자_(인쇄))와 <https://example.com/a_(b)>, [참고][r], "
+        "[꺾쇠](<https://example.com/회의록 (봄).pdf>), [제목](https://example.com/x_(y) \"설명 (괄호)\").\n\n"
+        "[r]: https://example.com/ref_(c)\n")})
+    links = [(a.get("href"), a.get("title")) for a in tree(volume).iter(f"{X}a")]
+    assert links == [("https://ko.wikipedia.org/wiki/활자_(인쇄)", None), ("https://example.com/a_(b)", None),
+                     ("https://example.com/ref_(c)", None), ("https://example.com/회의록%20(봄).pdf", None),
+                     ("https://example.com/x_(y)", "설명 (괄호)")]
+    assert not diag.warnings

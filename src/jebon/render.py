@@ -746,6 +746,8 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
             continue
         parts = urlsplit(href)
         if parts.scheme.lower() in _SAFE_SCHEMES:
+            if re.search(r"\s", href):  # `[x](<https://a.example/b c>)` is CommonMark; a URL has no spaces
+                a.set("href", re.sub(r"\s", lambda m: f"%{ord(m.group()):02X}", href))
             continue
         # A link never stops a build (it reads nothing): what cannot be a link in the book becomes
         # its text, with a warning. Only images, which are read, are refused outside the book.
