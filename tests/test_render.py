@@ -533,3 +533,52 @@ def test_links_whose_url_has_parentheses(tmp_path: Path) -> None:
                      ("https://example.com/ref_(c)", None), ("https://example.com/회의록%20(봄).pdf", None),
                      ("https://example.com/x_(y)", "설명 (괄호)")]
     assert not diag.warnings
+
+
+def test_code_in_quotes_mdx_heading_ids_and_inline_triple_backticks(tmp_path: Path) -> None:
+    """mdBook quotes code (`> ```rust`): its `# ` lines were headings, two of them empty (an EPUB
+    nav epubcheck refuses); MDX writes heading ids as `{/*id*/}`; ```` ```x``` ```` at the start of a
+    line is inline code, not a fence that swallows the rest."""
+    text = ("# 제목\n\n> ```rust\n> # #[derive(Debug)]\n> # struct Point {\n> #\n> fn main() {}\n> ```\n\n"
+            "## 조건부로 반환하기 {/*conditionally-returning-jsx*/}\n\n```Dropping CustomSmartPointer```로 끝난다.\n\n"
+            "## 다음 절\n")
+    volume, diag = render(tmp_path, {"a.md": text})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    assert body.find(f"{X}blockquote/{X}pre/{X}code").text.startswith("# #[derive(Debug)]\n# struct Point {\n#\n")
+    headings = [(h.get("id"), "".join(h.itertext())) for h in body.iter(f"{X}h2")]
+    assert headings == [("conditionally-returning-jsx", "조건부로 반환하기"), ("다음-절", "다음 절")]
+    assert body.find(f"{X}p/{X}code").text == "Dropping CustomSmartPointer"
+    assert not diag.warnings
+
+
+def test_html_that_xhtml_refuses_is_mended(tmp_path: Path) -> None:
+    """What epubcheck refused in real books: `<wbr>` holding the text after it, `width="252px"`,
+    one id three times (an example's `<div id="app">`), an empty heading; an `<img>` with no src is
+    left out with a warning at its own line (not "remote image ''")."""
+    text = ("# 제목\n\n<code>process.env<wbr>.NODE_ENV</code> 값.\n\n"
+            "<img src=\"images/a.png\" width=\"252px\" height=\"50%\" alt=\"그림\">\n\n"
+            "<div id=\"app\">하나</div>\n\n<div id=\"app\">둘</div>\n\n<h2></h2>\n\n"
+            "<img id=\"13364974\"></img>\n\n끝\n")
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="PNG")
+    volume, diag = render(tmp_path, {"a.md": text}, {"articles/images/a.png": buffer.getvalue()})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    code = body.find(f"{X}p/{X}code")
+    assert code.text == "process.env" and code[0].tag == f"{X}wbr" and code[0].tail == ".NODE_ENV" and not len(code[0])
+    img = body.find(f".//{X}img")
+    assert img.get("width") == "252" and img.get("height") is None
+    assert [d.get("id") for d in body.iter(f"{X}div") if d is not body] == ["app", "app-2"]
+    assert body.find(f"{X}h2") is None and len(body.findall(f".//{X}img")) == 1
+    (warning,) = diag.warnings
+    assert "a.md:13:" in str(warning) and "no source" in str(warning)
+
+
+def test_link_warnings_name_the_links_own_line(tmp_path: Path) -> None:
+    """`/learn` is looked for as a link (`](/learn)`), not as the start of `/learn/passing-props`."""
+    _, diag = render(tmp_path, {"a.md": "# 제목\n\n[안내](/learn/passing-props)\n\n문단\n\n[배우기](/learn)\n"})
+    lines = sorted((p.line, p.message.split("'")[1]) for p in diag.warnings)
+    assert lines == [(3, "/learn/passing-props"), (7, "/learn")]

@@ -16,7 +16,17 @@ from markdown.preprocessors import Preprocessor
 
 _MARKER = re.compile(r"([-+*]|\d{1,9}[.)])( +|$)(.*)")
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_FENCE = re.compile(r"(`{3,}|~{3,})(.*)$")
+_FENCE_RE = re.compile(r"(`{3,}|~{3,})(.*)$")
+_MDX_ID = re.compile(r"[ \t]*\{/\*\s*([\w.:-]+)\s*\*/\}[ \t]*#*[ \t]*$")
+
+
+def _fence(stripped: str) -> re.Match[str] | None:
+    """The fence a line opens, if any (CommonMark: a backtick fence's info has no backtick, so
+    ```` ```inline code``` ```` at the start of a line is not one)."""
+    m = _FENCE_RE.match(stripped)
+    if m is None or (m.group(1)[0] == "`" and "`" in m.group(2)):
+        return None
+    return m
 _QUOTE = re.compile(r" {0,3}> ?")
 _HTML_START = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)|<!--")
 _RAW_BLOCKS = {
@@ -95,7 +105,7 @@ def _interrupts_paragraph(marker: _Marker) -> bool:
 
 def _plain_text(stripped: str) -> bool:
     """Whether a line can be a lazy continuation of a paragraph (it starts no other block)."""
-    return not (_ATX.match(stripped) or _FENCE.match(stripped) or _QUOTE.match(stripped) or _HR.match(stripped)
+    return not (_ATX.match(stripped) or _fence(stripped) or _QUOTE.match(stripped) or _HR.match(stripped)
                 or _raw_html_tag(stripped))
 
 
@@ -150,7 +160,7 @@ class ListNormaliser(Preprocessor):  # type: ignore[misc]
                 continue
             if not stack:
                 # -- outside any list --------------------------------------------------------
-                fence = _FENCE.match(stripped) if indent <= 3 else None
+                fence = _fence(stripped) if indent <= 3 else None
                 if fence:
                     i = self._top_fence(lines, i, indent, fence.group(1), out)
                     blank, block_level, prev_text = False, None, False
@@ -179,6 +189,8 @@ class ListNormaliser(Preprocessor):  # type: ignore[misc]
                     blank, block_level, prev_text, item_code = False, 0, True, False
                     i += 1
                     continue
+                if _ATX.match(stripped) and (mdx := _MDX_ID.search(line)):
+                    line = f"{line[:mdx.start()]} {{#{mdx.group(1)}}}"  # MDX's `{/*id*/}` is attr_list's `{#id}`
                 out.append(line)
                 blank, prev_text = False, not _ATX.match(stripped) and not _HR.match(stripped)
                 i += 1
@@ -223,7 +235,7 @@ class ListNormaliser(Preprocessor):  # type: ignore[misc]
                 blank, prev_text, item_code = False, False, True
                 i += 1
                 continue
-            fence = _FENCE.match(stripped) if rel <= 3 else None
+            fence = _fence(stripped) if rel <= 3 else None
             if fence:
                 i = self._item_fence(lines, i, base, indent, fence.group(1), pad, out)
                 blank, block_level, prev_text, item_code = True, None, False, False
@@ -333,10 +345,14 @@ class ListNormaliser(Preprocessor):  # type: ignore[misc]
         while j < len(lines) and (m := _QUOTE.match(lines[j])):
             inner.append(lines[j][m.end():])
             j += 1
-        if not any(_marker(line.lstrip(" ")) for line in inner):
+        fenced = any(_fence(line.lstrip(" ")) for line in inner)
+        if not fenced and not any(_marker(line.lstrip(" ")) or _ATX.match(line) for line in inner):
             out.extend(lines[i:j])
             return j
-        out.extend(f"> {line}".rstrip() if line else ">" for line in self.normalise(inner))
+        inner = self.normalise(inner)
+        if fenced:  # the fenced-code extension sees only fences at the left margin: hand it these now
+            inner = self.md.preprocessors["fenced_code_block"].run(inner)
+        out.extend(f"> {line}".rstrip() if line else ">" for line in inner)
         return j
 
 

@@ -45,6 +45,7 @@ _DANGEROUS = {
     "option", "frame", "frameset", "applet", "base", "link", "meta", "noscript", "template", "canvas",
     "audio", "video", "source", "track", "svg", "math", "title", "head", "param", "dialog", "portal",
 }
+_VOID = ("wbr", "br", "hr", "img", "col")
 _ATTR_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 _TASK = re.compile(r"\s*\[([ xX])\](?:\s+|$)")
 _QUIET_UNWRAP = {"label"}
@@ -168,6 +169,17 @@ class _ArticleRenderer:
     def warn(self, message: str, needle: str, hint: str | None = None) -> None:
         self.diag.warn(message, self.article.path, self.line(needle), hint)
 
+    def link_needle(self, href: str) -> str:
+        """What to look for to find the line of a link to `href`: the link's own markup where the
+        text has it (`](/learn)`, not the first `/learn` of `/learn/props`), else `href`."""
+        masked = self._haystack[0]
+        low = href.lower()
+        for needle in (f"]({low})", f"]({low} ", f"](<{low}>)", f'href="{low}"', f"href='{low}'", f"]: {low}",
+                       f"<{low}>"):
+            if needle in masked:
+                return needle
+        return href
+
     # -- stages ------------------------------------------------------------------------------
     def parse(self) -> etree._Element:
         html = _markdown(self.typography.ruby).convert(self.article.body)
@@ -260,6 +272,12 @@ class _ArticleRenderer:
                     del el.attrib[name]
                 elif low not in allowed and not low.startswith(("data-", "aria-")):
                     del el.attrib[name]
+                elif low in ("width", "height", "colspan", "rowspan", "span", "start", "value"):
+                    number = re.fullmatch(r"\s*(-?\d+)(?:\.\d*)?\s*(?:px)?\s*", value)
+                    if number and (low in ("start", "value") or int(number.group(1)) > 0):
+                        el.set(name, number.group(1))  # `width="252px"` is not valid XHTML
+                    else:
+                        del el.attrib[name]
             if text_only:
                 _unwrap(el)
 
@@ -289,6 +307,30 @@ class _ArticleRenderer:
                       "nest less deeply")
 
     def restructure(self, root: etree._Element) -> None:
+        # HTML's parser does not know <wbr> is empty (`process.env<wbr>.NODE_ENV`): what it put
+        # inside a void element follows it instead.
+        for el in list(root.iter(*_VOID)):
+            if el.text or len(el):
+                empty = etree.Element(el.tag, {str(k): str(v) for k, v in el.attrib.items()})
+                el.addprevious(empty)
+                _unwrap(el)
+        # A heading with no text (mdBook's hidden `#` lines, a bare `#`) is no heading.
+        for h in list(root.iter("h1", "h2", "h3", "h4", "h5", "h6")):
+            if not _text(h) and h.find(".//img") is None:
+                remove_keep_tail(h)
+        # Ids are unique (raw HTML repeats them: an example's `<div id="app">` three times).
+        seen: set[str] = set()
+        for el in root.iter():
+            ident = el.get("id") if isinstance(el.tag, str) else None
+            if ident is None:
+                continue
+            new, n = ident, 1
+            while new in seen:
+                n += 1
+                new = f"{ident}-{n}"
+            seen.add(new)
+            if new != ident:
+                el.set("id", new)
         # Headings: the article title is the chapter's h1, so a `#` in the body moves down a level.
         demoted = root.find(".//h1") is not None
         if demoted:
@@ -741,7 +783,8 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
         href = (a.get("href") or "").strip()
         if not href or href.startswith("#"):
             if href[1:] and unquote(href[1:]) not in ids[article.id]:
-                renderer.warn(f"link to #{href[1:]}, which is not an id in this article; it becomes text", href)
+                renderer.warn(f"link to #{href[1:]}, which is not an id in this article; it becomes text",
+                              renderer.link_needle(href))
                 _unwrap(a)
             continue
         parts = urlsplit(href)
@@ -752,36 +795,37 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
         # A link never stops a build (it reads nothing): what cannot be a link in the book becomes
         # its text, with a warning. Only images, which are read, are refused outside the book.
         if _is_remote(href):
-            renderer.warn(f"link {href!r} has an unsupported scheme; it becomes text", href,
+            renderer.warn(f"link {href!r} has an unsupported scheme; it becomes text", renderer.link_needle(href),
                           "link to an article of the book or to a full https:// URL")
             _unwrap(a)
             continue
         target = _local_path(article, unquote(parts.path), book_root)
         if parts.path.startswith("/") and by_path.get(target) is None:
             renderer.warn(f"link {href!r} is a path on a website, not a file of the book; it becomes text",
-                          href, f"write the site's full address: https://<site>{parts.path}")
+                          renderer.link_needle(href), f"write the site's full address: https://<site>{parts.path}")
             _unwrap(a)
             continue
         if not target.is_relative_to(book_root):
-            renderer.warn(f"link {parts.path!r} points outside the book folder; it becomes text", parts.path,
+            renderer.warn(f"link {parts.path!r} points outside the book folder; it becomes text",
+                          renderer.link_needle(href),
                           "link only to articles of the book, or to a full https:// URL")
             _unwrap(a)
             continue
         other = by_path.get(target)
         if other is not None and other.id not in volume_ids:
             renderer.warn(f"link to {parts.path!r}, an article of another volume of the series; it becomes text",
-                          parts.path, "name the volume in the text, e.g. “제1권의 …”")
+                          renderer.link_needle(href), "name the volume in the text, e.g. “제1권의 …”")
             _unwrap(a)
             continue
         if other is None:
             renderer.warn(f"link to {parts.path!r}, which is not an article of this book; it becomes text",
-                          parts.path, "link to an article file of the book, or to a full https:// URL")
+                          renderer.link_needle(href), "link to an article file of the book, or to a full https:// URL")
             _unwrap(a)
             continue
         fragment = unquote(parts.fragment)
         if fragment and fragment not in ids[other.id]:
             renderer.warn(f"link to {parts.path}#{fragment}: no heading or anchor with that id there",
-                          href, "links to the article's start instead")
+                          renderer.link_needle(href), "links to the article's start instead")
             fragment = ""
         a.set("href", f"{other.id}.xhtml" + (f"#{fragment}" if fragment else ""))
 
@@ -793,6 +837,17 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
         src = (img.get("src") or "").strip()
         if src == "#refused":  # a file:// image, already reported as an error
             _replace_by_text(img, img.get("alt") or "")
+            continue
+        if not src:
+            renderer.warn("an image with no source (`<img>` without src) is left out", f'id="{img.get("id")}"'
+                          if img.get("id") else "<img", "give it src=\"images/…\" or delete it")
+            holder = img.getparent()
+            if img.get("alt"):
+                _replace_by_text(img, img.get("alt") or "")
+            else:
+                remove_keep_tail(img)
+                if holder is not None and holder.tag == "figure" and not len(holder) and not _text(holder):
+                    remove_keep_tail(holder)
             continue
         alt = img.get("alt")
         if alt is None or not alt.strip():
@@ -813,8 +868,8 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
                 continue
             _add_asset(renderer, img, asset, removed, src, assets)
             continue
-        if not src or _is_remote(src):
-            renderer.warn(f"remote image {src!r} is not fetched; its alt text is used", src or "![",
+        if _is_remote(src):
+            renderer.warn(f"remote image {src!r} is not fetched; its alt text is used", src,
                           "download the image into the book folder, or build with --allow-remote")
             _replace_by_text(img, img.get("alt") or "")
             continue
