@@ -582,3 +582,12 @@ def test_link_warnings_name_the_links_own_line(tmp_path: Path) -> None:
     _, diag = render(tmp_path, {"a.md": "# 제목\n\n[안내](/learn/passing-props)\n\n문단\n\n[배우기](/learn)\n"})
     lines = sorted((p.line, p.message.split("'")[1]) for p in diag.warnings)
     assert lines == [(3, "/learn/passing-props"), (7, "/learn")]
+
+
+@pytest.mark.parametrize("first_line", ["# 반응성 기본 {#reactivity-fundamentals}", "# 반응성 기본 {/*reactivity*/}"])
+def test_a_heading_id_is_not_part_of_the_title(tmp_path: Path, first_line: str) -> None:
+    """`# 반응성 기본 {#id}` (VitePress) and `{/*id*/}` (MDX) as an article's first line: the title,
+    contents entry, running head and bookmark read 반응성 기본."""
+    volume, _ = render(tmp_path, {"a.md": f"{first_line}\n\n본문\n"})
+    assert volume.chapters[0].article.title == "반응성 기본"
+    assert tree(volume).find(f".//{X}h1").text == "반응성 기본"
