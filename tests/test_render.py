@@ -558,7 +558,7 @@ def test_html_that_xhtml_refuses_is_mended(tmp_path: Path) -> None:
     text = ("# 제목\n\n<code>process.env<wbr>.NODE_ENV</code> 값.\n\n"
             "<img src=\"images/a.png\" width=\"252px\" height=\"50%\" alt=\"그림\">\n\n"
             "<div id=\"app\">하나</div>\n\n<div id=\"app\">둘</div>\n\n<h2></h2>\n\n"
-            "<img id=\"13364974\"></img>\n\n끝\n")
+            "<img id=\"13364974\"></img>\n\n<div class=\"demo\">\n  <li>하나</li>\n  <li>둘</li> 뒤\n</div>\n\n끝\n")
     import io
 
     from PIL import Image
@@ -571,8 +571,10 @@ def test_html_that_xhtml_refuses_is_mended(tmp_path: Path) -> None:
     assert code.text == "process.env" and code[0].tag == f"{X}wbr" and code[0].tail == ".NODE_ENV" and not len(code[0])
     img = body.find(f".//{X}img")
     assert img.get("width") == "252" and img.get("height") is None
-    assert [d.get("id") for d in body.iter(f"{X}div") if d is not body] == ["app", "app-2"]
+    assert [d.get("id") for d in body.iter(f"{X}div") if d.get("id")] == ["app", "app-2"]
     assert body.find(f"{X}h2") is None and len(body.findall(f".//{X}img")) == 1
+    stray = body.find(f"{X}div[@class='demo']/{X}ul")
+    assert [li.text for li in stray] == ["하나", "둘"] and stray.tail.strip() == "뒤"
     (warning,) = diag.warnings
     assert "a.md:13:" in str(warning) and "no source" in str(warning)
 

@@ -314,6 +314,21 @@ class _ArticleRenderer:
                 empty = etree.Element(el.tag, {str(k): str(v) for k, v in el.attrib.items()})
                 el.addprevious(empty)
                 _unwrap(el)
+        # A list item outside a list (a web page's `<div class="demo"><li>…`) gets a list around it.
+        for li in list(root.iter("li")):
+            parent = li.getparent()
+            if parent is None or parent.tag in ("ul", "ol", "menu"):
+                continue
+            previous = li.getprevious()
+            if previous is not None and previous.tag == "ul" and previous.get("class") == "stray" \
+                    and not (previous.tail or "").strip():
+                previous.tail, li.tail = li.tail, None
+                previous.append(li)  # the one before was stray too: same list
+                continue
+            wrap = etree.Element("ul", {"class": "stray"})
+            li.addprevious(wrap)
+            wrap.tail, li.tail = li.tail, None
+            wrap.append(li)
         # A heading with no text (mdBook's hidden `#` lines, a bare `#`) is no heading.
         for h in list(root.iter("h1", "h2", "h3", "h4", "h5", "h6")):
             if not _text(h) and h.find(".//img") is None:
