@@ -13,6 +13,7 @@ from .errors import ArticleError, Diagnostics
 from .sources import SourceFile, date_of
 
 _ATX_H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_HEADING_ID = re.compile(r"[ \t]*(?:\{:?[ \t]*#[^{}]*\}|\{/\*[^{}]*\*/\})[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,9 @@ def _title_from_body(body: str) -> tuple[str | None, str, int]:
             continue
         m = _ATX_H1.match(line)
         if m:
-            return m.group(1).strip(), "\n".join(lines[index + 1:]), index + 1
+            # a heading id (`{#id}`, attr_list; `{/*id*/}`, MDX) is not part of the title
+            title = _HEADING_ID.sub("", m.group(1)).strip() or m.group(1).strip()
+            return title, "\n".join(lines[index + 1:]), index + 1
         if index + 1 < len(lines) and re.fullmatch(r"=+\s*", lines[index + 1]) and not line.startswith(" "):
             return line.strip(), "\n".join(lines[index + 2:]), index + 2
         break
