@@ -45,9 +45,10 @@ def test_it_builds_with_a_warning_at_each_line_that_needs_one(real: BuildReport)
     assert any(name == "01-web.md" and "/notices/" in message and "becomes text" in message
                for name, _, message in warnings)
     assert ("03-headings.md", 6) in where  # ### right under the title
-    assert any(name == "01-web.md" and line == 59 and "U+1F600" in message for name, line, message in warnings)
+    # emoji are in the bundled fallback face (Noto Emoji): no glyph warning for 👏 or 😀
+    assert not any("no bundled font" in message for _, _, message in warnings), warnings
     # nothing else: no checklist control, fence, table or list is reported as something it is not
-    assert len(warnings) == 5, warnings
+    assert len(warnings) == 3, warnings
 
 
 def test_the_epub_passes_epubcheck_and_reads_as_written(real: BuildReport) -> None:
