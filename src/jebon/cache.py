@@ -13,11 +13,14 @@ import importlib
 import importlib.util
 import os
 import re
+import signal
 import tempfile
+import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -83,6 +86,21 @@ def engine_version() -> str:
 
     return (f"{FORMAT}; jebon {__version__}; weasyprint {weasyprint.__version__}; pydyf {pydyf.__version__}; "
             f"pikepdf {pikepdf.__version__}; harfbuzz {uharfbuzz.version_string()}")
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back (they are delivered when the block ends); a no-op off the main
+    thread and where signal masks do not exist."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @dataclass
@@ -167,20 +185,23 @@ class Cache:
             self.held.append((kind, key, data))
             return
         path = self._path(kind, key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        except OSError:
-            return  # a cache that cannot be written only costs time
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.write(zlib.crc32(data).to_bytes(4, "big"))
-            Path(tmp).replace(path)
-        except BaseException as exc:  # interrupted or failed: no half-written entry is left behind
-            Path(tmp).unlink(missing_ok=True)
-            if not isinstance(exc, OSError):
-                raise
+        # Ctrl-C and SIGTERM wait until the entry is whole or gone: a signal between the temporary
+        # file's creation and the `try` below would leave it behind (seen in an interrupted build).
+        with _signals_held():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            except OSError:
+                return  # a cache that cannot be written only costs time
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                    f.write(zlib.crc32(data).to_bytes(4, "big"))
+                Path(tmp).replace(path)
+            except BaseException as exc:  # failed: no half-written entry is left behind
+                Path(tmp).unlink(missing_ok=True)
+                if not isinstance(exc, OSError):
+                    raise
 
     def file_digest(self, path: Path) -> str:
         """`file_digest(path)`, remembered across builds by the file's identity, size and times
