@@ -258,7 +258,8 @@ class _ArticleRenderer:
                 if caption:
                     del img.attrib["title"]
                     etree.SubElement(p, "figcaption").text = caption
-        # Footnotes: semantic markup readers understand (pop-up notes).
+        # Footnotes: semantic markup readers understand (pop-up notes). Gathered at the article's end
+        # they are endnotes to DPUB-ARIA (`doc-endnotes`; a list item keeps its role, as ARIA asks).
         for sup in root.iter("sup"):
             a = sup.find("a")
             if a is not None and "footnote-ref" in (a.get("class") or ""):
@@ -268,7 +269,7 @@ class _ArticleRenderer:
             if "footnote" in (div.get("class") or "").split():
                 div.tag = "section"
                 div.set("class", "footnotes")
-                div.set(EPUB_TYPE, "footnotes")
+                div.set(EPUB_TYPE, "endnotes")
                 div.set("role", "doc-endnotes")
                 hr = div.find("hr")
                 if hr is not None:
@@ -282,7 +283,7 @@ class _ArticleRenderer:
                                   f"[^{label}]:", "refer to it in the text or delete the definition")
                         remove_keep_tail(li)
                         continue
-                    li.set(EPUB_TYPE, "footnote")
+                    li.set(EPUB_TYPE, "endnote")
                 if div.find(".//li") is None:
                     remove_keep_tail(div)
                     break
