@@ -12,6 +12,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from jebon import build
+from jebon import fonts as jebon_fonts
 from jebon.errors import Diagnostics
 
 from .conftest import FEATURES, NS, Epub
@@ -19,7 +20,8 @@ from .conftest import FEATURES, NS, Epub
 X = "{http://www.w3.org/1999/xhtml}"
 
 
-@pytest.mark.parametrize("name", ["sample", "features", *(f"series-vol{n:02d}.epub" for n in range(1, 5))])
+@pytest.mark.parametrize("name", ["sample", "features", "reader",
+                                  *(f"series-vol{n:02d}.epub" for n in range(1, 5))])
 def test_epubcheck_finds_no_error_and_no_warning(epubcheck_results: dict[str, dict[str, object]],
                                                  name: str) -> None:
     result = epubcheck_results[name]
@@ -99,8 +101,9 @@ def test_every_document_is_korean_and_styled(features_epub: Epub) -> None:
 
 
 def test_fonts_are_subsets_of_the_characters_used(features_epub: Epub) -> None:
-    fonts = {n: features_epub.read(n) for n in features_epub.names() if n.startswith("EPUB/fonts/")}
-    assert len(fonts) == 4
+    fonts = {n: features_epub.read(n) for n in features_epub.names() if n.startswith("EPUB/fonts/")
+             and n.endswith(".otf")}
+    assert len(fonts) == len(jebon_fonts.FACES)
     assert sum(len(d) for d in fonts.values()) < 400_000
     body = TTFont(io.BytesIO(fonts["EPUB/fonts/serif-regular.otf"]))
     cmap = body.getBestCmap()
@@ -113,7 +116,7 @@ def test_fonts_are_subsets_of_the_characters_used(features_epub: Epub) -> None:
 
 
 def test_sample_fonts_stay_small(sample_epub: Epub) -> None:
-    fonts = [n for n in sample_epub.names() if n.startswith("EPUB/fonts/")]
+    fonts = [n for n in sample_epub.names() if n.startswith("EPUB/fonts/") and n.endswith(".otf")]
     total = sum(len(sample_epub.read(n)) for n in fonts)
     assert 0 < total < 2_500_000, total
 
