@@ -272,6 +272,16 @@ def test_code_is_set_in_a_monospaced_face(paged: Callable[[str], Browser]) -> No
         return [sel, span('iiiiiiiiii'), span('MMMMMMMMMM')]; })""")
     for selector, narrow, wide in widths:
         assert narrow > 0 and abs(narrow - wide) < 0.5, (selector, narrow, wide)
+    # the bundled face: Hangul two Latin characters wide, so a text table in a listing lines up
+    latin, hangul = browser.evaluate("""(() => { const el = document.querySelector('pre');
+        const w = t => { const s = document.createElement('span'); s.textContent = t; el.appendChild(s);
+            const r = s.getBoundingClientRect().width; s.remove(); return r; };
+        return [w('abcdefghij'), w('쪽수글자수')]; })()""")  # syllables of the listing (the face is cut to them)
+    assert abs(hangul - latin) < 0.5, (latin, hangul)
+    browser.call("DOM.enable")
+    browser.call("CSS.enable")
+    used = browser.fonts_of("pre")
+    assert used and all(f["familyName"] == "Jebon Mono KR" and f["isCustomFont"] for f in used), used
     body_narrow, body_wide = browser.evaluate("""(() => { const el = document.querySelector('.chapter-body > p');
         const w = t => { const s = document.createElement('span'); s.textContent = t; el.appendChild(s);
             const r = s.getBoundingClientRect().width; s.remove(); return r; };

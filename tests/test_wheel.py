@@ -43,5 +43,6 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
     subprocess.run([str(env_dir / "bin" / "jebon"), "build", "book", "--out", "out"], cwd=work, check=True,
                    capture_output=True)
     epub = zipfile.ZipFile(work / "out" / "book.epub")
-    fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/")]
-    assert len(fonts) == 4 and all(epub.getinfo(n).file_size > 1000 for n in fonts)
+    fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/") and not n.endswith("/OFL.txt")]
+    assert len(fonts) == 5 and all(epub.getinfo(n).file_size > 1000 for n in fonts)  # body faces, mono for code
+    assert epub.read("EPUB/fonts/OFL.txt").startswith(b"Noto Serif CJK KR")  # the licence, from the wheel

@@ -10,6 +10,7 @@ import struct
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,9 @@ from .xhtml import E, document, fragment, label_landmarks, mark_wide_tables
 MIMETYPE = b"application/epub+zip"
 DOC = "application/xhtml+xml"
 FONT_TYPE = "application/vnd.ms-opentype"
-"""OpenType's media type as EPUB 3.0 named it, still a core type in EPUB 3.3 (which added
-`font/otf`): the one every reading system knows, and the one calibre's checker asks for."""
+"""The media type of every font file (OpenType with CFF or TrueType outlines): the one EPUB 3.0
+named, still core in EPUB 3.3 (which added font/otf and font/ttf), the one every reading system
+knows, and what calibre's checker asks for in a package of version 3.0."""
 IBOOKS_PREFIX = "ibooks: http://vocabulary.itunes.apple.com/rdf/ibooks/vocabulary-extensions-1.0/"
 APPLE_OPTIONS = "META-INF/com.apple.ibooks.display-options.xml"
 APPLE_OPTIONS_XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n  <platform name="*">\n'
@@ -168,12 +170,9 @@ class EpubBuilder:
         return document(chapter.article.title, self.lang, [mark_wide_tables(label_landmarks(fragment(chapter.html)))],
                         css=self.css_name, body_type="bodymatter")
 
-    def stylesheet(self) -> bytes:
-        """epub.css with the book's [typography] choices applied."""
-        css = resources.style("epub.css")
-        if not self.config.typography.justify:
-            css += "\nbody { text-align: left; }\n"
-        return css.encode("utf-8")
+    def stylesheet(self, served: Mapping[fonts.Face, Iterable[int]] | None = None) -> bytes:
+        """`stylesheet` with the book's [typography] choices."""
+        return stylesheet(served, justify=self.config.typography.justify)
 
     def cover_page(self, cover: Asset) -> bytes:
         img = E("img", {"src": cover.name, "alt": f"표지: {self.meta.title}", "class": "cover-image"})
@@ -223,7 +222,8 @@ class EpubBuilder:
         title = self.meta.title + (f" — {self.meta.subtitle}" if self.meta.subtitle else "")
         note = E("p", {"class": "licence"},
                  "이 책에 담긴 글꼴은 SIL Open Font License 1.1에 따라 포함되었습니다. 글꼴의 저작권 고지와 "
-                 f"사용 허가서 전문은 이 책의 {LICENCE_NAME} 파일에 들어 있습니다.")
+                 f"사용 허가서 전문은 이 책의 {LICENCE_NAME} 파일에 들어 있고, 저작권 고지와 사용 허가 안내는 "
+                 "글꼴 파일마다 함께 들어 있습니다.")
         section = E("section", {"epub:type": "colophon", "role": "doc-colophon", "class": "colophon",
                                 "aria-label": "판권"}, None,
                     E("h1", {"class": "colophon-title"}, title), dl, note)
@@ -310,7 +310,7 @@ class EpubBuilder:
         book = epub.EpubBook()
         self._metadata(book)
         cover = self.cover_asset()
-        known: dict[str, tuple[str, str]] = {}
+        known: dict[str, Shown] = {}
         chapters = [(c.article.id, c.file_name, self._cached_page(c, known)) for c in self.rendered.chapters]
         docs = [("cover", "cover.xhtml", self.cover_page(cover)),
                 ("titlepage", "title.xhtml", self.title_page())]
@@ -331,8 +331,9 @@ class EpubBuilder:
         book.spine = spine
         book.add_item(epub.EpubNcx())
 
+        embedded = self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)], known)
         book.add_item(epub.EpubItem(uid="css", file_name=self.css_name, media_type="text/css",
-                                    content=self.stylesheet()))
+                                    content=self.stylesheet({face: served for face, _, served in embedded})))
         cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type,
                                    content=self._screen_image(cover))
         cover_item.properties = ["cover-image"]
@@ -341,8 +342,8 @@ class EpubBuilder:
         for index, asset in enumerate(self.rendered.assets, 1):
             book.add_item(epub.EpubItem(uid=f"img{index:03d}", file_name=asset.name,
                                         media_type=asset.media_type, content=self._screen_image(asset)))
-        for face, data in self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)], known):
-            book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.otf",
+        for face, data, _ in embedded:
+            book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.{face.extension}",
                                         media_type=FONT_TYPE, content=data))
         book.add_item(epub.EpubItem(uid="font-licence", file_name=LICENCE_NAME, media_type="text/plain",
                                     content=resources.font_path("OFL.txt").read_bytes()))
@@ -429,23 +430,21 @@ class EpubBuilder:
             self.cache.put("epub-image", key, found)
         return found
 
-    def _cached_page(self, chapter: Chapter, known: dict[str, tuple[str, str]]) -> bytes:
+    def _cached_page(self, chapter: Chapter, known: dict[str, Shown]) -> bytes:
         """`chapter_page`, with the characters it shows (into `known`) and its deflated form (into
         `self.packed`), from the cache when the chapter's XHTML and the page settings are unchanged."""
-        key = digest(FORMAT, __version__, PAGE_FORMAT, zlib.ZLIB_RUNTIME_VERSION, "epub-page",
+        key = digest(FORMAT, __version__, PAGE_FORMAT, zlib.ZLIB_RUNTIME_VERSION, "epub-page 2",
                      chapter.key or chapter.html, chapter.article.title, self.lang, self.css_name)
         fields = self.cache.read("epub-page", key, lambda entry: _unfields(entry, 4))
         if fields is not None:
             chars, crc, packed, page = fields
-            plain, bold = json.loads(chars)
-            known[chapter.file_name] = plain, bold
+            known[chapter.file_name] = tuple(json.loads(chars))
             self.packed[page] = int.from_bytes(crc, "big"), packed
             return page
         page = self.chapter_page(chapter)
-        plain, bold = _characters(page)
-        known[chapter.file_name] = plain, bold
+        known[chapter.file_name] = shown = _characters(page)
         self.packed[page] = crc32, deflated = _deflate(page)
-        self.cache.put("epub-page", key, _fields(json.dumps([plain, bold]).encode(), crc32.to_bytes(4, "big"),
+        self.cache.put("epub-page", key, _fields(json.dumps(shown).encode(), crc32.to_bytes(4, "big"),
                                                  deflated, page))
         return page
 
@@ -462,33 +461,45 @@ class EpubBuilder:
         return nav, ncx
 
     def _fonts(self, docs: list[tuple[str, str, bytes]],
-               known: dict[str, tuple[str, str]]) -> list[tuple[fonts.Face, bytes]]:
-        """Each face subset to the characters of the documents that can use it (`known` gives
-        them for some documents by file name)."""
-        text: set[str] = set()
-        heavy: set[str] = set()
+               known: dict[str, Shown]) -> list[tuple[fonts.Face, bytes, frozenset[int]]]:
+        """(face, subset, the characters it serves) for every face the documents use (`known` gives
+        their characters for some documents by file name): the body faces always, the monospaced
+        face for code, a fallback face for the characters only it has."""
+        shown: list[set[str]] = [set(), set(), set(), set()]
         for _, name, content in docs:
             if name in known:
-                plain, bold = known[name]
+                parts = known[name]
             else:
-                key = digest(FORMAT, __version__, content)
+                key = digest(FORMAT, __version__, "chars", content)
                 found = self.cache.read("epub-chars", key, json.loads)
                 if found is None:
-                    plain, bold = _characters(content)
-                    self.cache.put("epub-chars", key, json.dumps([plain, bold]).encode())
+                    parts = _characters(content)
+                    self.cache.put("epub-chars", key, json.dumps(parts).encode())
                 else:
-                    plain, bold = found
-            text.update(plain)
-            heavy.update(bold)
+                    parts = tuple(found)
+            for into, each in zip(shown, parts, strict=True):
+                into.update(each)
+        text, heavy, code, heavy_code = shown
+        ranges = fonts.fallback_ranges(self.cache)
         result = []
         for face in fonts.FACES:
-            chars = "".join(sorted(text if face.weight == 400 else heavy | set("0123456789")))
-            key = digest(FORMAT, __version__, hb_version(), self.cache.file_digest(face.path), chars)
+            chars: set[str]
+            if face.role == fonts.BODY:
+                chars = text if face.weight == 400 else heavy | set("0123456789")
+            elif face.role == fonts.MONO:
+                chars = code if face.weight == 400 else heavy_code
+            else:  # what only this fallback has: in bold text for its bold face, in any text for the other
+                regular = next(f for f in fonts.FALLBACK_FACES if f.family == face.family and f.weight == 400)
+                chars = {c for c in (heavy if face.weight == 700 else text) if ord(c) in ranges[regular]}
+            if face.role != fonts.BODY and not chars:
+                continue
+            ordered = "".join(sorted(chars))
+            key = digest(FORMAT, __version__, hb_version(), self.cache.file_digest(face.path), ordered)
             data = self.cache.get("epub-font", key)
             if data is None:
-                data = fonts.subset(face, chars)
+                data = fonts.subset(face, ordered)
                 self.cache.put("epub-font", key, data)
-            result.append((face, data))
+            result.append((face, data, frozenset(ord(c) for c in chars if face.role == fonts.FALLBACK)))
         return result
 
 
@@ -567,19 +578,47 @@ def _named(headings: tuple[Heading, ...]) -> list[Heading]:
     return [h for h in headings if h.text.strip()]
 
 
-def _characters(content: bytes) -> tuple[str, str]:
-    """The characters a document shows, and those it shows in bold (headings, strong, table heads)."""
+Shown = tuple[str, str, str, str]
+"""The characters a document shows: all of them, in bold, in code, in bold code."""
+_BOLD = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th", "dt", "title")
+_CODE = ("code", "kbd", "samp", "pre")
+
+
+def stylesheet(served: Mapping[fonts.Face, Iterable[int]] | None = None, *, justify: bool = True) -> bytes:
+    """The @font-face rules of the faces a book carries (`served`: the faces, with the characters
+    each fallback face serves; None: every face whole, as the preview serves them), then epub.css."""
+    if served is None:
+        ranges = fonts.fallback_ranges()
+        served = {face: ranges.get(face) or next(points for regular, points in ranges.items()
+                                                 if regular.family == face.family)
+                  if face.role == fonts.FALLBACK else () for face in fonts.FACES}
+    css = fonts.font_face_rules(lambda face: f"../fonts/{face.key}.{face.extension}", served.keys(), served)
+    css += resources.style("epub.css")
+    if not justify:
+        css += "\nbody { text-align: left; }\n"
+    return css.encode("utf-8")
+
+
+def _characters(content: bytes) -> Shown:
+    """The characters a document shows, those it shows in bold (headings, strong, table heads), in
+    code (the monospaced face) and in bold code."""
     root = etree.fromstring(content)
     text = set("".join(str(t) for t in root.itertext()))
     heavy: set[str] = set()
+    code: set[str] = set()
+    heavy_code: set[str] = set()
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         local = etree.QName(el).localname
-        if local in ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th", "dt", "title") \
-                or (local == "p" and (el.get("class") or "").startswith("book-")):
+        if local in _BOLD or (local == "p" and (el.get("class") or "").startswith("book-")):
             heavy.update("".join(str(t) for t in el.itertext()))
-    return "".join(sorted(text)), "".join(sorted(heavy))
+        if local in _CODE:
+            chars = "".join(str(t) for t in el.itertext())
+            code.update(chars)
+            if any(etree.QName(a).localname in _BOLD for a in el.iterancestors()):
+                heavy_code.update(chars)
+    return tuple("".join(sorted(chars)) for chars in (text, heavy, code, heavy_code))  # type: ignore[return-value]
 
 
 STORED_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
