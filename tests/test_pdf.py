@@ -169,7 +169,8 @@ def test_page_boxes_and_fonts_default(sample_reader: PdfReader) -> None:
             fonts.add(str(font["/BaseFont"]).split("+")[-1])
             descendant = font["/DescendantFonts"][0].get_object()
             assert "/FontFile3" in descendant["/FontDescriptor"] or "/FontFile2" in descendant["/FontDescriptor"]
-    assert fonts == {"Jebon-Serif-KR", "Jebon-Serif-KR-Bold", "Jebon-Sans-KR", "Jebon-Sans-KR-Bold"}
+    # the body faces, and the monospaced face for the sample's code (`code`, `kbd` in print.css)
+    assert fonts == {"Jebon-Serif-KR", "Jebon-Serif-KR-Bold", "Jebon-Sans-KR", "Jebon-Sans-KR-Bold", "Jebon-Mono-KR"}
 
 
 def test_metadata(sample_reader: PdfReader) -> None:
@@ -278,7 +279,7 @@ def test_qpdf_and_pdffonts(sample_pdf: Path) -> None:
     subprocess.run(["qpdf", "--check", str(sample_pdf)], check=True, capture_output=True)
     table = subprocess.run(["pdffonts", str(sample_pdf)], check=True, capture_output=True, text=True).stdout
     rows = table.splitlines()[2:]
-    assert len(rows) == 4
+    assert len(rows) == 5  # serif and sans, regular and bold; the monospaced face for code
     assert all(re.search(r"\byes\s+yes\s+yes\b", row) for row in rows), table
 
 

@@ -167,8 +167,8 @@ class EpubBuilder:
 
     def chapter_page(self, chapter: Chapter) -> bytes:
         """One article's XHTML content document (also served as is by `jebon preview`)."""
-        return document(chapter.article.title, self.lang, [mark_wide_tables(label_landmarks(fragment(chapter.html)))],
-                        css=self.css_name, body_type="bodymatter")
+        page = mark_wide_tables(label_landmarks(fragment(chapter.html)))
+        return document(chapter.article.title, self.lang, [page], css=self.css_name, body_type="bodymatter")
 
     def stylesheet(self, served: Mapping[fonts.Face, Iterable[int]] | None = None) -> bytes:
         """`stylesheet` with the book's [typography] choices."""
@@ -543,7 +543,7 @@ def accessibility_gaps(rendered: RenderedVolume) -> list[Gap]:
                         article.path, at(article, text)))
                 level = int(name[1])
             elif name == "a" and not text and not el.get("aria-label") and not el.get("title") \
-                    and el.find(".//{*}img[@alt]") is None:
+                    and not any((img.get("alt") or "").strip() for img in el.iter("{*}img")):
                 found.setdefault("link", []).append(
                     Gap(f"a link to {el.get('href', '')!r} has no text", article.path, None))
             elif name == "table" and el.find(".//{*}th") is None:
