@@ -20,7 +20,7 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
     (wheel,) = dist.glob("jebon-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "jebon/_data/styles/epub.css" in names
-    assert "jebon/_data/fonts/JebonSerifKR-Regular.otf" in names
+    assert "jebon/_data/fonts/JebonSerifKR-Regular.otf" in names and "jebon/_data/fonts/fonts.conf" in names
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
@@ -44,5 +44,6 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
                    capture_output=True)
     epub = zipfile.ZipFile(work / "out" / "book.epub")
     fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/") and not n.endswith("/OFL.txt")]
-    assert len(fonts) == 5 and all(epub.getinfo(n).file_size > 1000 for n in fonts)  # body faces, mono for code
+    # the four body faces and the monospaced one (the book has code), from the wheel's own fonts/
+    assert len(fonts) == 5 and all(epub.getinfo(n).file_size > 1000 for n in fonts)
     assert epub.read("EPUB/fonts/OFL.txt").startswith(b"Noto Serif CJK KR")  # the licence, from the wheel

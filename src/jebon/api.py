@@ -162,22 +162,26 @@ def check(book_dir: Path | str, *, progress: Progress = _noop, pdf: bool = False
     return report
 
 
-def whole(data: bytes, path: Path, diag: Diagnostics, *, built: bool = False) -> None:
-    """The integrity check (`jebon.integrity`): every reason a PDF is not whole is an error. A build
-    raises, so that a broken file is never written; `check --pdf` (`built`) reports them."""
+def whole(data: bytes, path: Path, diag: Diagnostics, source_of: Callable[[int], Path | None] | None = None, *,
+          built: bool = False) -> bool:
+    """The integrity check (`jebon.integrity`): every reason a PDF is not whole is an error, naming
+    the page and, through `source_of`, the article on it. Returns whether the PDF is whole: a build
+    does not write one that is not; `check --pdf` (`built`) reports on the file already there."""
     from . import integrity
 
     problems = integrity.check(data)
     if not problems:
-        return
+        return True
     hint = ("build it again; if it stays broken, please report it" if built
-            else "jebon did not write it: please report this as a bug, with the book if you can")
+            else "the PDF was not written (an earlier one is left as it was): please report this as a bug, "
+                 "with the article if you can")
     for problem in problems[:20]:
-        diag.error(f"the PDF is not whole: {problem}", path, hint=hint)
+        page = integrity.page_of(problem)
+        source = source_of(page) if source_of is not None and page is not None else None
+        diag.error(f"the PDF is not whole: {problem}", source or path, hint=hint)
     if len(problems) > 20:
         diag.error(f"the PDF is not whole: {len(problems) - 20} more problems", path, hint=hint)
-    if not built:
-        diag.raise_if_errors()
+    return False
 
 
 def _suffix(rendered: list[RenderedVolume], volume: RenderedVolume) -> str:
@@ -399,7 +403,8 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
                 pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta,
                                  series=series).build(jobs=job.chapter_jobs, cache=cache)
                 data, pages = pdf.data, pdf.pages
-                whole(data, path, diag)
+                if not whole(data, path, diag, pdf.source_of):
+                    continue  # never written; the EPUB, if any, still is
                 before = len(diag.problems)
                 for url in pdf.refused:
                     diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)

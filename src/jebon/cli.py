@@ -455,20 +455,28 @@ app.add_typer(import_app, name="import")
 def import_brunch(
     saved: Annotated[list[Path], typer.Argument(
         help="Saved Brunch pages: Title.html (with Title_files/ beside it) or copied text (.txt); "
-             "a folder stands for the pages in it.", show_default=False)],
+             "a saved magazine or brunchbook page, or a .txt of article addresses, gives the order; "
+             "a folder stands for the files in it.", show_default=False)],
     into: Annotated[Path, typer.Option("--into", help="The book folder (created if missing).", show_default=False)],
     force: Annotated[bool, typer.Option("--force", help="Write over articles the book already has.")] = False,
     title: Annotated[str | None, typer.Option(
         help="Title for a new book.toml (default: the first article's magazine, else its author).")] = None,
     date_from_mtime: Annotated[bool, typer.Option(
         "--date-from-mtime", help="Date pages that show none by their file's modification time.")] = False,
+    lines: Annotated[bool, typer.Option(
+        "--lines", help="Keep every line, blank ones too (poems): blank lines stay empty lines.")] = False,
+    h4: Annotated[str, typer.Option(
+        "--h4", help="h4/h5 body lines: auto (text unless they look like headings), heading or text.",
+        metavar="auto|heading|text")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
 ) -> None:
-    """Import Brunch articles saved from the browser as Markdown articles, in date order."""
+    """Import Brunch articles saved from the browser as Markdown articles, in the order of a magazine,
+    a brunchbook or a list of addresses when one is given, else in date order."""
     from .importers.run import import_pages
 
     try:
-        report = import_pages("brunch", saved, into, force=force, title=title, date_from_mtime=date_from_mtime)
+        report = import_pages("brunch", saved, into, force=force, title=title, date_from_mtime=date_from_mtime,
+                              lines=lines, h4=h4)
     except JebonError as exc:
         raise _fail(exc, as_json) from None
     if as_json:
@@ -481,7 +489,8 @@ def import_brunch(
     table = Table(show_header=True, header_style="bold")
     for column in ("", "date", "title", "article", "images", "note"):
         table.add_column(column, overflow="fold", justify="right" if column == "images" else "left")
-    for row in report.articles:
+    place = {name: i for i, name in enumerate(report.order or ())}  # the book's order when a list gave one
+    for row in sorted(report.articles, key=lambda a: place.get(a.path.name if a.path else "", len(place))):
         style = {"imported": "green", "replaced": "yellow", "skipped": "dim"}[row.status]
         table.add_row(Text(row.status, style), row.date.isoformat() if row.date else "—", row.title,
                       row.path.name if row.path else "—", str(row.images) if row.images else "",
@@ -489,6 +498,12 @@ def import_brunch(
     out.print(table)
     if report.book_toml:
         out.print(f"created {report.book_toml}")
+    if report.order is not None:
+        lists = ", ".join(li.title or li.source.name for li in report.lists)
+        state = {"created": "written to the new", "updated": "updated in", "unchanged": "already in"}
+        out.print(f"[articles] order ({len(report.order)} articles, from {lists}) "
+                  f"{state.get(report.order_written or '', 'in')} {into / 'book.toml'}", highlight=False,
+                  markup=False)
     out.print(f"{report.count('imported')} imported · {report.count('replaced')} replaced · "
               f"{report.count('skipped')} skipped · {len(report.warnings)} warnings")
     if report.count("skipped"):

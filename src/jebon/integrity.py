@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,7 +23,6 @@ from .fonts import needs_glyph
 
 _TEXT_RUN = re.compile(rb"/([^\s/\[\]<>()]+)\s+[-\d.]+\s+Tf|<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\)")
 """A font selection (`/F1 10 Tf`) or a string operand (`<0a1b>` or `(…)`) in a content stream."""
-_WORD_JOINER = "\u2060"
 _STREAM_NAME = re.compile(r"stream <_io\.BytesIO object at 0x[0-9a-f]+>")
 
 
@@ -59,6 +59,15 @@ def check(data: bytes) -> list[str]:
         problems += [f"font {font.name}: {font.problem}" for font in seen.values() if font.problem]
         problems += _check_outline(pdf, data)
     return problems
+
+
+_PAGE = re.compile(r"^page (\d+)\b")
+
+
+def page_of(problem: str) -> int | None:
+    """The 1-based page a problem of `check` names, if it names one."""
+    found = _PAGE.match(problem)
+    return int(found.group(1)) if found else None
 
 
 def _content(page_or_form: pikepdf.Object) -> bytes:
@@ -98,7 +107,7 @@ def _check_page(number: int, page: pikepdf.Page, seen: dict[tuple[int, int], _Fo
                 if not current.identity and code in current.missing:
                     continue  # a character no font has: .notdef by design (the build warned about it)
                 text = current.unicode.get(code, "")
-                visible = any(needs_glyph(c) for c in text)
+                visible = any(_inked(c) for c in text)
                 if code >= current.glyphs or (visible and not current.outline(code)):
                     bad.setdefault(current.name, set()).add(code)
         for name, codes in sorted(bad.items()):
@@ -280,7 +289,7 @@ def _check_outline(pdf: pikepdf.Pdf, data: bytes) -> list[str]:
             if page not in texts:
                 texts[page] = _squeeze(document[page].get_textpage().get_text_range())
             if _squeeze(title) not in texts[page]:
-                problems.append(f"bookmark {title!r}: its title is not on page {page + 1}, where it leads")
+                problems.append(f"page {page + 1}: bookmark {title!r} leads here, but its title is not on the page")
     finally:
         document.close()
     return problems
@@ -303,6 +312,15 @@ def _named_destinations(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
     return names
 
 
+def _inked(char: str) -> bool:
+    """Whether a character's glyph draws something: not a space of any width (U+3000 included), not
+    a control, format character or variation selector."""
+    return needs_glyph(char) and not char.isspace() and unicodedata.category(char) != "Zs" \
+        and not 0xFE00 <= ord(char) <= 0xFE0F and not 0xE0100 <= ord(char) <= 0xE01EF
+
+
 def _squeeze(text: str) -> str:
-    """Text without white space, word joiners and soft hyphens, for comparing extracted text."""
-    return "".join(c for c in text if not c.isspace() and c not in (_WORD_JOINER, "\u00ad", "\ufffe", "\x02"))
+    """The letters and digits of a text, for comparing a title with a page's extracted text (spaces,
+    punctuation, symbols, emoji and their variation selectors, word joiners, soft hyphens and line
+    ends fall away; what is left is the title's words, in order)."""
+    return "".join(c for c in unicodedata.normalize("NFC", text) if c.isalnum())

@@ -201,6 +201,8 @@ class _ArticleRenderer:
                 remove_keep_tail(el)
                 continue
             tag = el.tag.lower()
+            if tag == "strike":  # HTML's old name for <s>, which XHTML (and so EPUB) no longer has
+                el.tag = tag = "s"
             if tag in _DANGEROUS:
                 self.warn(f"<{tag}> removed: it is not allowed in a book", f"<{tag}",
                           "remove the raw HTML from the article")
