@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "books" / "golmok"
 FEATURES = ROOT / "tests" / "books" / "features"
 SERIES = ROOT / "tests" / "books" / "series"
+READER = ROOT / "tests" / "books" / "reader"
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -112,6 +113,13 @@ def features_epub(build_dir: Path) -> Epub:
 
 
 @pytest.fixture(scope="session")
+def reader_epub(build_dir: Path) -> Epub:
+    """Long and wide tables, code, ruby, notes and asides: what reading systems show badly."""
+    report = build(READER, ["epub"], build_dir / "reader")
+    return Epub(report.outputs[0].path)
+
+
+@pytest.fixture(scope="session")
 def series_build(build_dir: Path) -> dict[str, Path]:
     """The 42-article test series, 4 volumes, EPUB and PDF, built in 2 worker processes."""
     report = build(SERIES, ["epub", "pdf"], build_dir / "series", jobs=2)
@@ -129,10 +137,10 @@ def safe_books(build_dir: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def epubcheck_results(sample_epub: Epub, features_epub: Epub, series_build: dict[str, Path],
+def epubcheck_results(sample_epub: Epub, features_epub: Epub, reader_epub: Epub, series_build: dict[str, Path],
                       safe_books: dict[str, Path]) -> dict[str, dict[str, object]]:
     """epubcheck (a JVM start each, ~10 s) on every built sample, once, in parallel."""
-    epubs = {"sample": sample_epub.path, "features": features_epub.path}
+    epubs = {"sample": sample_epub.path, "features": features_epub.path, "reader": reader_epub.path}
     epubs |= {name: path for name, path in series_build.items() if name.endswith(".epub")}
     epubs |= safe_books
     with ThreadPoolExecutor(max_workers=3) as pool:

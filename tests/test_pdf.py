@@ -168,7 +168,8 @@ def test_page_boxes_and_fonts_default(sample_reader: PdfReader) -> None:
             fonts.add(str(font["/BaseFont"]).split("+")[-1])
             descendant = font["/DescendantFonts"][0].get_object()
             assert "/FontFile3" in descendant["/FontDescriptor"] or "/FontFile2" in descendant["/FontDescriptor"]
-    assert fonts == {"Jebon-Serif-KR", "Jebon-Serif-KR-Bold", "Jebon-Sans-KR", "Jebon-Sans-KR-Bold"}
+    # the body faces, and the monospaced face for the sample's code (`code`, `kbd` in print.css)
+    assert fonts == {"Jebon-Serif-KR", "Jebon-Serif-KR-Bold", "Jebon-Sans-KR", "Jebon-Sans-KR-Bold", "Jebon-Mono-KR"}
 
 
 def test_metadata(sample_reader: PdfReader) -> None:
@@ -272,11 +273,12 @@ def test_config_pdf_table_errors(copy_book: Callable[[Path], Path]) -> None:
 
 
 def test_structure_and_fonts(sample_pdf: Path) -> None:
-    """qpdf's checks (through pikepdf) pass, pdfium follows every link, and the four bundled faces are
-    embedded, subset and mapped to Unicode (what `pdffonts` shows; poppler checks too where installed)."""
+    """qpdf's checks (through pikepdf) pass, pdfium follows every link, and the bundled faces are
+    embedded, subset and mapped to Unicode (what `pdffonts` shows; poppler checks too where installed):
+    serif and sans, regular and bold, and the monospaced face for code."""
     pdftools.check(sample_pdf)
     faces = pdftools.fonts(sample_pdf)
-    assert len(faces) == 4, faces
+    assert len(faces) == 5, faces
     assert all(f.embedded and f.subset and f.unicode and "Jebon" in f.name for f in faces), faces
 
 

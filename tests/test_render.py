@@ -79,7 +79,7 @@ def test_links_between_articles(tmp_path: Path) -> None:
         "02-b.md": "# 나\n\n## 둘째\n\n본문\n",
     })
     hrefs = [a.get("href") for a in tree(volume).iter(f"{X}a")]
-    assert hrefs == ["ch02.xhtml", "ch02.xhtml#둘째", "ch02.xhtml", "https://example.com"]
+    assert hrefs == ["ch02.xhtml", "ch02.xhtml#sec-1", "ch02.xhtml", "https://example.com"]  # ASCII ids
     text = "".join(tree(volume).itertext())
     assert "없는 글" in text
     messages = " ".join(str(p) for p in diag.warnings)
@@ -224,11 +224,10 @@ def test_epub_scales_huge_images_down(tmp_path: Path, monkeypatch: pytest.Monkey
     from PIL import Image
 
     from jebon import build
-    from jebon.writers import epub
 
     buffer = io.BytesIO()
     Image.new("RGB", (400, 300), (200, 100, 50)).save(buffer, format="PNG")
-    monkeypatch.setattr(epub, "EPUB_MAX_PIXELS", 30_000)
+    monkeypatch.setattr("jebon.images.SCREEN_MAX_PIXELS", 30_000)
     render(tmp_path, {"a.md": "# 제목\n\n![그림](big.png)\n"}, {"articles/big.png": buffer.getvalue()})
     path = build(tmp_path, ["epub"], tmp_path / "out").outputs[0].path
     with zipfile.ZipFile(path) as book:

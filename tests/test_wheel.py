@@ -44,7 +44,7 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
     subprocess.run([str(env_dir / "bin" / "jebon"), "build", "book", "--out", "out"], cwd=work, check=True,
                    capture_output=True)
     epub = zipfile.ZipFile(work / "out" / "book.epub")
-    fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/")]
+    fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/") and not n.endswith("/OFL.txt")]
     # the four body faces and the monospaced one (the book has code), from the wheel's own fonts/
     assert len(fonts) == 5 and all(epub.getinfo(n).file_size > 1000 for n in fonts)
     guide = subprocess.run([str(env_dir / "bin" / "jebon"), "help", "series"], cwd=work, check=True,
@@ -53,3 +53,4 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
     where = subprocess.run([str(env_dir / "bin" / "jebon"), "help", "printing", "--path"], cwd=work, check=True,
                            capture_output=True, text=True).stdout.strip()
     assert where.startswith(purelib) and Path(where).is_file()
+    assert epub.read("EPUB/fonts/OFL.txt").startswith(b"Noto Serif CJK KR")  # the licence, from the wheel

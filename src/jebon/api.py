@@ -15,7 +15,7 @@ from .cache import CACHE_DIR, Cache
 from .errors import Diagnostics, JebonError, Problem, UsageError, log
 from .model import Book, Volume, assemble, edition
 from .render import RenderedVolume, render_volume
-from .writers.epub import EpubBuilder
+from .writers.epub import EpubBuilder, review
 
 FORMATS = ("epub", "pdf")
 Progress = Callable[[str, int, int], None]
@@ -429,6 +429,8 @@ def render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: 
     """Render a volume and check its glyph coverage (every warning and error into `diag`)."""
     rendered = render_volume(book, volume, diag, allow_remote=allow_remote, cache=cache, jobs=jobs)
     _check_glyphs(book, rendered, diag, cache)
+    meta, series = edition(book, volume)
+    review(book.config, meta, rendered, diag, series)  # notes on the EPUB: stores, accessibility
     return rendered
 
 

@@ -58,6 +58,14 @@ class EpubConfig:
 
     toc_depth: int = 2
     """1 = articles only; 2 = articles and their `##` headings; 3 = also `###`."""
+    stores: bool = False
+    """The EPUB goes to e-book stores: `jebon check` and `build` note a book (or volume) without an
+    ISBN (Korean stores and most distributors ask for one; KDP and Google Play give their own ids)."""
+    accessibility_claim: bool = False
+    """Claim EPUB Accessibility 1.1 (WCAG 2.1 AA) in the metadata, for the publisher who stands
+    behind it; jebon claims it only when its own checks pass, and names what fails otherwise."""
+    line: int | None = None
+    """book.toml's line of the `[epub]` table (for notes about it)."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +259,7 @@ _BOOK_KEYS = {
     "cover": "path", "tags": "list[str]",
 }
 _ARTICLES_KEYS = {"dir": "path", "order": "list[str]", "encoding": "str"}
-_EPUB_KEYS = {"toc_depth": "int"}
+_EPUB_KEYS = {"toc_depth": "int", "stores": "bool", "accessibility_claim": "bool"}
 _PDF_KEYS = {"trim": "str", "bleed": "str", "marks": "bool", "variant": "str", "bookmarks": "bool",
              "color": "str", "profile": "str", "toc_depth": "int", "font_size": "number"}
 _TYPO_KEYS = {"line_break": "str", "justify": "bool", "ellipsis": "bool", "quotes": "bool", "dashes": "bool",
@@ -385,6 +393,13 @@ def load(book_dir: Path | str) -> BookConfig:
             check.error(("epub", "toc_depth"), "`toc_depth` must be 1, 2 or 3")
         else:
             toc_depth = value
+    flags: dict[str, bool] = {}
+    for flag in ("stores", "accessibility_claim"):
+        if flag in epub:
+            if isinstance(epub[flag], bool):
+                flags[flag] = epub[flag]
+            else:
+                check.error(("epub", flag), f"`{flag}` must be true or false")
 
     pdf = _pdf_table(check, data)
     typography = _typography_table(check, data)
@@ -406,7 +421,7 @@ def load(book_dir: Path | str) -> BookConfig:
             identifier=identifier, isbn=isbn, cover=cover, tags=tags,
         ),
         articles=ArticlesConfig(dir=art_dir, order=order, encoding=encoding),
-        epub=EpubConfig(toc_depth=toc_depth),
+        epub=EpubConfig(toc_depth=toc_depth, line=check.line("epub"), **flags),
         pdf=pdf,
         typography=typography,
         series=series,

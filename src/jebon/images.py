@@ -199,6 +199,54 @@ def _check_pixels(data: bytes) -> None:
         raise ImageError(f"{width}×{height} pixels is too large (the limit is {MAX_PIXELS // 1_000_000} megapixels)")
 
 
+SCREEN_MAX_PIXELS = 3_840_000
+"""The most pixels an image keeps in the EPUB: 1600×2400 (jebon's drawn cover), 4% under the
+4-megapixel cap of Apple Books (images inside the book may not exceed it), well inside Kobo's,
+Google Play's and KDP's limits. The PDF keeps every image as it is, for print."""
+SCREEN_MAX_BYTES = 5 * 1024 * 1024
+"""The largest image file in the EPUB: KDP's limit for an image inside a Kindle book."""
+
+
+def fits_screen(asset: Asset, max_pixels: int | None = None, max_bytes: int | None = None) -> bool:
+    """True when the EPUB takes the image as it is (told from its header, without decoding it)."""
+    max_pixels = SCREEN_MAX_PIXELS if max_pixels is None else max_pixels
+    max_bytes = SCREEN_MAX_BYTES if max_bytes is None else max_bytes
+    if asset.media_type not in ("image/png", "image/jpeg"):
+        return True
+    size = pixel_size(asset.data)
+    return size is not None and size[0] * size[1] <= max_pixels and len(asset.data) <= max_bytes
+
+
+def fit_for_screen(asset: Asset, max_pixels: int | None = None, max_bytes: int | None = None) -> bytes:
+    """The PNG or JPEG for the EPUB: the image itself when it is within `max_pixels` and
+    `max_bytes`, otherwise scaled down (never up; aspect ratio kept) until it is. GIF (often
+    animated), WebP and SVG are left as they are."""
+    max_pixels = SCREEN_MAX_PIXELS if max_pixels is None else max_pixels
+    max_bytes = SCREEN_MAX_BYTES if max_bytes is None else max_bytes
+    if fits_screen(asset, max_pixels, max_bytes):
+        return asset.data  # the common case, told by the header alone
+    from PIL import Image
+
+    with Image.open(io.BytesIO(asset.data)) as image:
+        image.load()
+        width, height = image.size
+        if width * height <= max_pixels and len(asset.data) <= max_bytes:
+            return asset.data
+        scale = min(1.0, (max_pixels / (width * height)) ** 0.5)
+        while True:
+            target = max(1, int(width * scale)), max(1, int(height * scale))
+            out = io.BytesIO()
+            smaller = image.resize(target, Image.Resampling.LANCZOS)
+            if asset.media_type == "image/jpeg":
+                smaller.convert("RGB").save(out, format="JPEG", quality=90, optimize=True)
+            else:
+                smaller.save(out, format="PNG", optimize=True)
+            data = out.getvalue()
+            if len(data) <= max_bytes or target == (1, 1):
+                return data
+            scale *= 0.8  # too many bytes still: a fifth smaller each side, then try again
+
+
 MAX_REMOTE_BYTES = 20 * 1024 * 1024
 REMOTE_TIMEOUT = 10.0
 

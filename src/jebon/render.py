@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 import markdown
 from lxml import etree
-from markdown.extensions.toc import slugify_unicode
+from markdown.extensions.toc import slugify, slugify_unicode, unique
 
 from . import __version__
 from .cache import Cache, digest
@@ -118,7 +118,29 @@ class RenderedVolume:
         return sum(c.words for c in self.chapters)
 
 
-def _markdown(ruby: bool) -> markdown.Markdown:
+class HeadingIds:
+    """Heading ids in ASCII (`sec-2`, or the heading's own Latin words: `dtp-and-after`), as Kindle,
+    Adobe's and Korean stores' viewers need (calibre flags others); the text keeps its Hangul.
+    `aliases` maps the Unicode id Python-Markdown (and GitHub) would have given each heading
+    (`둘째-절`) to its id, so that links written that way still find it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.aliases: dict[str, str] = {}
+        self._unicode: set[str] = set()
+        self._ascii: set[str] = set()
+
+    def __call__(self, value: str, separator: str) -> str:
+        self.count += 1
+        ascii_id = str(slugify(value, separator))
+        if not ascii_id[:1].isalpha():
+            ascii_id = f"sec-{ascii_id}" if ascii_id else f"sec-{self.count}"
+        ascii_id = str(unique(ascii_id, self._ascii))
+        self.aliases.setdefault(str(unique(slugify_unicode(value, separator), self._unicode)), ascii_id)
+        return ascii_id
+
+
+def _markdown(ruby: bool, ids: HeadingIds | None = None) -> markdown.Markdown:
     """A fresh Markdown instance: each article is parsed on its own (labels and footnotes never collide)."""
     return markdown.Markdown(
         extensions=["footnotes", "tables", "fenced_code", "attr_list", "def_list", "abbr", "toc",
@@ -126,7 +148,7 @@ def _markdown(ruby: bool) -> markdown.Markdown:
                     JebonMarkdownExtension()],
         extension_configs={
             "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↑", "BACKLINK_TITLE": "본문으로 돌아가기"},
-            "toc": {"slugify": slugify_unicode, "permalink": False},
+            "toc": {"slugify": ids or HeadingIds(), "permalink": False},
         },
         output_format="xhtml",
     )
@@ -141,6 +163,7 @@ class _ArticleRenderer:
         self.typography = typography
         self.missing_alt = 0
         self._searched: dict[str, int] = {}
+        self.heading_ids = HeadingIds()
 
     # -- locating source lines for messages --------------------------------------------------
     @functools.cached_property
@@ -182,7 +205,7 @@ class _ArticleRenderer:
 
     # -- stages ------------------------------------------------------------------------------
     def parse(self) -> etree._Element:
-        html = _markdown(self.typography.ruby).convert(self.article.body)
+        html = _markdown(self.typography.ruby, self.heading_ids).convert(self.article.body)
         root: etree._Element = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
         self.sanitize(root)
         self.flatten(root)
@@ -393,7 +416,8 @@ class _ArticleRenderer:
                 holder.text = None
                 holder.insert(0, box)
                 li.set("class", " ".join(filter(None, (li.get("class"), "task"))))
-        # Footnotes: semantic markup readers understand (pop-up notes).
+        # Footnotes: semantic markup readers understand (pop-up notes). Gathered at the article's end
+        # they are endnotes to DPUB-ARIA (`doc-endnotes`; a list item keeps its role, as ARIA asks).
         for sup in root.iter("sup"):
             a = sup.find("a")
             if a is not None and "footnote-ref" in (a.get("class") or ""):
@@ -403,7 +427,7 @@ class _ArticleRenderer:
             if "footnote" in (div.get("class") or "").split():
                 div.tag = "section"
                 div.set("class", "footnotes")
-                div.set(EPUB_TYPE, "footnotes")
+                div.set(EPUB_TYPE, "endnotes")
                 div.set("role", "doc-endnotes")
                 hr = div.find("hr")
                 if hr is not None:
@@ -417,7 +441,7 @@ class _ArticleRenderer:
                                   f"[^{label}]:", "refer to it in the text or delete the definition")
                         remove_keep_tail(li)
                         continue
-                    li.set(EPUB_TYPE, "footnote")
+                    li.set(EPUB_TYPE, "endnote")
                 if div.find(".//li") is None:
                     remove_keep_tail(div)
                     break
@@ -594,10 +618,11 @@ def render_volume(book: Book, volume: Volume, diag: Diagnostics, *, allow_remote
     renderers = [_ArticleRenderer(a, diag, book.config.typography) for a in volume.articles]
     cache = cache or Cache(None)
     parsed = _parse_all(renderers, cache, jobs)
-    ids = {r.article.id: set(p.ids) for r, p in zip(renderers, parsed, strict=True)}
+    # What a link's fragment may name in each article (its ids and their Unicode aliases) → the id.
+    ids = {r.article.id: {**dict(p.aliases), **{i: i for i in p.ids}} for r, p in zip(renderers, parsed, strict=True)}
     # What every article's links and images are resolved against: the book's articles and anchors.
     context = digest(str(book_root), repr(sorted((path, a.id) for path, a in real.items())),
-                     repr(sorted(volume_ids)), repr(sorted((k, sorted(v)) for k, v in ids.items())))
+                     repr(sorted(volume_ids)), repr(sorted((k, sorted(v.items())) for k, v in ids.items())))
     assets: dict[str, Asset] = {}
     chapters: list[Chapter] = []
     for renderer, found in zip(renderers, parsed, strict=True):
@@ -653,6 +678,8 @@ class _Parsed:
     searched: tuple[tuple[str, int], ...]
     ids: tuple[str, ...]
     key: str = ""
+    aliases: tuple[tuple[str, str], ...] = ()
+    """Unicode heading ids (what links may name) → the ASCII ids given instead (`HeadingIds`)."""
 
     def dump(self) -> bytes:
         return pickle.dumps(self, protocol=5)
@@ -662,8 +689,11 @@ def _parse_one(renderer: _ArticleRenderer) -> _Parsed:
     own = Diagnostics()
     renderer.diag = own
     root = renderer.parse()
+    ids = {str(e.get("id")) for e in root.iter() if e.get("id")}
+    aliases = tuple(sorted((old, new) for old, new in renderer.heading_ids.aliases.items()
+                           if new in ids and old not in ids))
     return _Parsed(etree.tostring(root, encoding="unicode"), tuple(own.problems), tuple(renderer._searched.items()),
-                   tuple(sorted({str(e.get("id")) for e in root.iter() if e.get("id")})))
+                   tuple(sorted(ids)), aliases=aliases)
 
 
 _PARSING: list[_ArticleRenderer] = []
@@ -757,7 +787,7 @@ class _Rendered(ChapterParts):
 
 
 def _render_one(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
-                volume_ids: set[str], ids: dict[str, set[str]], book_root: Path, allow_remote: bool) -> _Rendered:
+                volume_ids: set[str], ids: dict[str, dict[str, str]], book_root: Path, allow_remote: bool) -> _Rendered:
     article = renderer.article
     sources = [(img.get("src") or "").strip() for img in tree.iter("img")]
     files = tuple(_signature(str(_local_path(article, unquote(urlsplit(src).path), book_root)))
@@ -794,7 +824,7 @@ def _local_path(article: Article, path: str, book_root: Path) -> Path:
 
 
 def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
-                   volume_ids: set[str], ids: dict[str, set[str]], book_root: Path) -> None:
+                   volume_ids: set[str], ids: dict[str, dict[str, str]], book_root: Path) -> None:
     article = renderer.article
     for a in list(tree.iter("a")):
         href = (a.get("href") or "").strip()
@@ -803,6 +833,8 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
                 renderer.warn(f"link to #{href[1:]}, which is not an id in this article; it becomes text",
                               renderer.link_needle(href))
                 _unwrap(a)
+            elif href[1:]:
+                a.set("href", "#" + ids[article.id][unquote(href[1:])])
             continue
         parts = urlsplit(href)
         if parts.scheme.lower() in _SAFE_SCHEMES:
@@ -844,7 +876,7 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
             renderer.warn(f"link to {parts.path}#{fragment}: no heading or anchor with that id there",
                           renderer.link_needle(href), "links to the article's start instead")
             fragment = ""
-        a.set("href", f"{other.id}.xhtml" + (f"#{fragment}" if fragment else ""))
+        a.set("href", f"{other.id}.xhtml" + (f"#{ids[other.id][fragment]}" if fragment else ""))
 
 
 def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root: Path,

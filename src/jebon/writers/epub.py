@@ -11,23 +11,39 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ebooklib import epub
 from lxml import etree
 
-from .. import __version__, fonts, resources
+from .. import __version__, fonts, images, resources
 from ..cache import FORMAT, Cache, digest, package_version
 from ..config import BookConfig, BookMeta
-from ..images import Asset, pixel_size, sniff
-from ..model import SeriesInfo
-from ..render import Chapter, RenderedVolume
-from .xhtml import E, document, fragment
+from ..errors import Diagnostics
+from ..images import Asset, sniff
+from ..model import Article, SeriesInfo
+from ..render import Chapter, Heading, RenderedVolume
+from .xhtml import E, document, fragment, label_landmarks, mark_wide_tables
 
 MIMETYPE = b"application/epub+zip"
-EPUB_MAX_PIXELS = 4_000_000
-"""Larger raster images are scaled down in the EPUB (4 megapixels, as the big stores advise)."""
 DOC = "application/xhtml+xml"
+FONT_TYPE = "application/vnd.ms-opentype"
+"""The media type of every font file (OpenType with CFF or TrueType outlines): the one EPUB 3.0
+named, still core in EPUB 3.3 (which added font/otf and font/ttf), the one every reading system
+knows, and what calibre's checker asks for in a package of version 3.0."""
+IBOOKS_PREFIX = "ibooks: http://vocabulary.itunes.apple.com/rdf/ibooks/vocabulary-extensions-1.0/"
+APPLE_OPTIONS = "META-INF/com.apple.ibooks.display-options.xml"
+APPLE_OPTIONS_XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n  <platform name="*">\n'
+                     b'    <option name="specified-fonts">true</option>\n  </platform>\n</display_options>\n')
+"""Apple Books shows the book's own fonts only when told so (`specified-fonts`), on every device."""
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+"""The claim `[epub] accessibility_claim = true` makes, when `accessibility_gaps` finds nothing."""
+PAGE_FORMAT = "2"
+"""Bumped when `chapter_page` makes other pages from the same chapter (a cache key part)."""
+LICENCE_NAME = "fonts/OFL.txt"
+"""The fonts' copyright notices and licence, next to the fonts (the OFL asks for both with every copy)."""
 
 
 def identifier_for(meta: BookMeta, series: SeriesInfo | None = None) -> str:
@@ -68,6 +84,11 @@ class _Writer(epub.EpubWriter):  # type: ignore[misc]
         super().__init__(name, book, options)
         self._nav, self._ncx = nav, ncx
 
+    def _write_opf_file(self, root: etree._Element) -> None:
+        # The package's own language (reading systems and Ace read it before any content document).
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        super()._write_opf_file(root)
+
     def _get_nav(self, item: Any) -> bytes:
         return self._nav
 
@@ -79,6 +100,7 @@ class _Writer(epub.EpubWriter):  # type: ignore[misc]
         self.out = _Entries()
         self.out.writestr("mimetype", MIMETYPE)
         self._write_container()
+        self.out.writestr(APPLE_OPTIONS, APPLE_OPTIONS_XML)
         self._write_opf()
         self._write_items()
 
@@ -145,8 +167,8 @@ class EpubBuilder:
 
     def chapter_page(self, chapter: Chapter) -> bytes:
         """One article's XHTML content document (also served as is by `jebon preview`)."""
-        return document(chapter.article.title, self.lang, [fragment(chapter.html)], css=self.css_name,
-                        body_type="bodymatter")
+        page = mark_wide_tables(label_landmarks(fragment(chapter.html)))
+        return document(chapter.article.title, self.lang, [page], css=self.css_name, body_type="bodymatter")
 
     def stylesheet(self, served: Mapping[fonts.Face, Iterable[int]] | None = None) -> bytes:
         """`stylesheet` with the book's [typography] choices."""
@@ -199,9 +221,10 @@ class EpubBuilder:
             dl.append(E("dd", None, value))
         title = self.meta.title + (f" — {self.meta.subtitle}" if self.meta.subtitle else "")
         note = E("p", {"class": "licence"},
-                 "이 책에 담긴 글꼴은 SIL Open Font License 1.1에 따라 포함되었으며, 글꼴 파일 안에 "
-                 "저작권 고지와 사용 허가서가 함께 들어 있습니다.")
-        section = E("section", {"epub:type": "colophon", "class": "colophon",
+                 "이 책에 담긴 글꼴은 SIL Open Font License 1.1에 따라 포함되었습니다. 글꼴의 저작권 고지와 "
+                 f"사용 허가서 전문은 이 책의 {LICENCE_NAME} 파일에 들어 있고, 저작권 고지와 사용 허가 안내는 "
+                 "글꼴 파일마다 함께 들어 있습니다.")
+        section = E("section", {"epub:type": "colophon", "role": "doc-colophon", "class": "colophon",
                                 "aria-label": "판권"}, None,
                     E("h1", {"class": "colophon-title"}, title), dl, note)
         return document(f"{self.meta.title} 판권", self.lang, [section], css=self.css_name)
@@ -232,7 +255,7 @@ class EpubBuilder:
             return None
         root = E("ol")
         current: etree._Element | None = None
-        for heading in chapter.headings:
+        for heading in _named(chapter.headings):
             link = E("a", {"href": f"{chapter.file_name}#{heading.id}"}, heading.text)
             if heading.level == 2:
                 current = E("li", None, None, link)
@@ -270,7 +293,7 @@ class EpubBuilder:
         for chapter in self.rendered.chapters:
             parent = point(nav_map, chapter.article.title, chapter.file_name, 1)
             h2: etree._Element | None = None
-            for heading in chapter.headings:
+            for heading in _named(chapter.headings):
                 src = f"{chapter.file_name}#{heading.id}"
                 if heading.level == 2 and depth >= 2:
                     h2 = point(parent, heading.text, src, 2)
@@ -312,16 +335,18 @@ class EpubBuilder:
         book.add_item(epub.EpubItem(uid="css", file_name=self.css_name, media_type="text/css",
                                     content=self.stylesheet({face: served for face, _, served in embedded})))
         cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type,
-                                   content=cover.data)
+                                   content=self._screen_image(cover))
         cover_item.properties = ["cover-image"]
         book.add_item(cover_item)
         book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
         for index, asset in enumerate(self.rendered.assets, 1):
             book.add_item(epub.EpubItem(uid=f"img{index:03d}", file_name=asset.name,
-                                        media_type=asset.media_type, content=fit_for_screen(asset)))
+                                        media_type=asset.media_type, content=self._screen_image(asset)))
         for face, data, _ in embedded:
             book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.{face.extension}",
-                                        media_type=face.media_type, content=data))
+                                        media_type=FONT_TYPE, content=data))
+        book.add_item(epub.EpubItem(uid="font-licence", file_name=LICENCE_NAME, media_type="text/plain",
+                                    content=resources.font_path("OFL.txt").read_bytes()))
 
         writer = _Writer(None, book, nav_bytes, ncx_bytes,
                          {"mtime": self.modified, "epub3_landmark": False, "epub2_guide": False,
@@ -380,13 +405,36 @@ class EpubBuilder:
                    "글자 크기와 글꼴은 독자가 바꿀 수 있습니다.")
         if has_images:
             summary += " 그림에는 대체 텍스트가 있습니다." if all_alt else " 일부 그림에는 대체 텍스트가 없습니다."
+        claimed = self.config.epub.accessibility_claim and not accessibility_gaps(self.rendered)
+        if claimed:
+            summary += " 이 책은 EPUB 접근성 1.1과 WCAG 2.1 AA 수준을 따릅니다."
         book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
+        if claimed:
+            # EPUB Accessibility 1.1: the claim, and who stands behind it (`a11y:` is a reserved prefix).
+            book.add_metadata(None, "meta", CONFORMANCE, {"property": "dcterms:conformsTo"})
+            book.add_metadata(None, "meta", meta.publisher or " · ".join(meta.authors) or meta.title,
+                              {"property": "a11y:certifiedBy"})
+        # Apple Books: use the book's fonts (with META-INF/com.apple.ibooks.display-options.xml).
+        book.add_prefix("ibooks", IBOOKS_PREFIX.split(": ", 1)[1])
+        book.add_metadata(None, "meta", "true", {"property": "ibooks:specified-fonts"})
+
+    def _screen_image(self, asset: Asset) -> bytes:
+        """`images.fit_for_screen(asset)`, remembered by content when it had to be scaled."""
+        if images.fits_screen(asset):
+            return asset.data
+        key = digest(FORMAT, "screen-image", package_version("PIL", "_version"), str(images.SCREEN_MAX_PIXELS),
+                     str(images.SCREEN_MAX_BYTES), asset.data)
+        found = self.cache.get("epub-image", key)
+        if found is None:
+            found = images.fit_for_screen(asset)
+            self.cache.put("epub-image", key, found)
+        return found
 
     def _cached_page(self, chapter: Chapter, known: dict[str, Shown]) -> bytes:
         """`chapter_page`, with the characters it shows (into `known`) and its deflated form (into
         `self.packed`), from the cache when the chapter's XHTML and the page settings are unchanged."""
-        key = digest(FORMAT, __version__, zlib.ZLIB_RUNTIME_VERSION, "epub-page 2", chapter.key or chapter.html,
-                     chapter.article.title, self.lang, self.css_name)
+        key = digest(FORMAT, __version__, PAGE_FORMAT, zlib.ZLIB_RUNTIME_VERSION, "epub-page 2",
+                     chapter.key or chapter.html, chapter.article.title, self.lang, self.css_name)
         fields = self.cache.read("epub-page", key, lambda entry: _unfields(entry, 4))
         if fields is not None:
             chars, crc, packed, page = fields
@@ -455,28 +503,79 @@ class EpubBuilder:
         return result
 
 
-def fit_for_screen(asset: Asset) -> bytes:
-    """Raster images above EPUB_MAX_PIXELS are scaled down for the EPUB (readers and stores reject or
-    choke on huge images; the PDF keeps the full resolution for print)."""
-    if asset.media_type not in ("image/png", "image/jpeg"):
-        return asset.data
-    size = pixel_size(asset.data)
-    if size is not None and size[0] * size[1] <= EPUB_MAX_PIXELS:
-        return asset.data  # the common case, told by the header alone
-    from PIL import Image
+@dataclass(frozen=True)
+class Gap:
+    """Something that keeps a book from EPUB Accessibility 1.1 / WCAG 2.1 AA, where it is."""
 
-    image: Image.Image = Image.open(io.BytesIO(asset.data))
-    width, height = image.size
-    if width * height <= EPUB_MAX_PIXELS:
-        return asset.data
-    scale = (EPUB_MAX_PIXELS / (width * height)) ** 0.5
-    image = image.resize((max(1, int(width * scale)), max(1, int(height * scale))), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    if asset.media_type == "image/jpeg":
-        image.convert("RGB").save(out, format="JPEG", quality=90, optimize=True)
-    else:
-        image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+    message: str
+    path: Path
+    line: int | None
+
+
+def accessibility_gaps(rendered: RenderedVolume) -> list[Gap]:
+    """What jebon can check of WCAG 2.1 AA in the articles, as failures: images without alt text
+    (1.1.1), heading levels that skip (1.3.1), headings and links without text (2.4.6, 2.4.4),
+    tables without header cells (1.3.1). What a machine cannot judge (whether alt texts and link
+    texts say enough, passages in another language) is the publisher's to review."""
+    gaps: list[Gap] = []
+
+    def at(article: Article, text: str) -> int | None:
+        found = article.source.text.find(text) if text else -1
+        return article.source.text.count("\n", 0, found) + 1 if found >= 0 else None
+
+    for chapter in rendered.chapters:
+        article = chapter.article
+        found: dict[str, list[Gap]] = {}  # by kind: each article says each kind once, with a count
+        if chapter.missing_alt:
+            found["alt"] = [Gap(f"{chapter.missing_alt} image(s) without alt text", article.path, None)]
+        level = 0
+        for el in etree.fromstring(chapter.html).iter():
+            if not isinstance(el.tag, str):
+                continue
+            name = etree.QName(el).localname
+            text = "".join(str(t) for t in el.itertext()).strip()
+            if re.fullmatch(r"h[1-6]", name):
+                if not text:
+                    found.setdefault("empty", []).append(Gap(f"an empty <{name}> heading", article.path, None))
+                elif int(name[1]) > level + 1:
+                    found.setdefault("skip", []).append(Gap(
+                        f"heading {text!r} is h{name[1]} after h{level} (a level is skipped)",
+                        article.path, at(article, text)))
+                level = int(name[1])
+            elif name == "a" and not text and not el.get("aria-label") and not el.get("title") \
+                    and not any((img.get("alt") or "").strip() for img in el.iter("{*}img")):
+                found.setdefault("link", []).append(
+                    Gap(f"a link to {el.get('href', '')!r} has no text", article.path, None))
+            elif name == "table" and el.find(".//{*}th") is None:
+                found.setdefault("table", []).append(
+                    Gap("a table without header cells (<th>)", article.path, at(article, text[:20])))
+        for same in found.values():
+            first = same[0]
+            more = f" ({len(same)} such places in this article)" if len(same) > 1 else ""
+            gaps.append(Gap(first.message + more, first.path, first.line))
+    return gaps
+
+
+def review(config: BookConfig, meta: BookMeta, rendered: RenderedVolume, diag: Diagnostics,
+           series: SeriesInfo | None = None) -> None:
+    """What `jebon check` and `build` say about the EPUB beyond errors: a store-bound book without
+    an ISBN, and why an accessibility claim asked for is left out."""
+    which = f"volume {series.current}" if series is not None else "the book"
+    if config.epub.stores and not meta.isbn:
+        hint = ("add isbn = \"…\" to its [[volumes]] entry" if series is not None else "add isbn = \"…\" to [book]")
+        diag.warn(f"{which} is meant for e-book stores ([epub] stores = true) but has no ISBN: Korean stores "
+                  "and most distributors ask for one (KDP and Google Play give their own ids)",
+                  config.path, config.epub.line, hint + ", or remove `stores = true`")
+    if config.epub.accessibility_claim:
+        for gap in accessibility_gaps(rendered):
+            diag.warn(f"no EPUB Accessibility claim for {which}: {gap.message}", gap.path, gap.line,
+                      "fix it in the article, or set accessibility_claim = false")
+
+
+def _named(headings: tuple[Heading, ...]) -> list[Heading]:
+    """The headings that have text: an empty one would be a contents entry with no name (the
+    entries under it then belong to the one before)."""
+    return [h for h in headings if h.text.strip()]
 
 
 Shown = tuple[str, str, str, str]
