@@ -545,7 +545,7 @@ def test_code_in_quotes_mdx_heading_ids_and_inline_triple_backticks(tmp_path: Pa
     body = tree(volume).find(f".//{X}div[@class='chapter-body']")
     assert body.find(f"{X}blockquote/{X}pre/{X}code").text.startswith("# #[derive(Debug)]\n# struct Point {\n#\n")
     headings = [(h.get("id"), "".join(h.itertext())) for h in body.iter(f"{X}h2")]
-    assert headings == [("conditionally-returning-jsx", "조건부로 반환하기"), ("다음-절", "다음 절")]
+    assert headings == [("conditionally-returning-jsx", "조건부로 반환하기"), ("sec-1", "다음 절")]
     assert body.find(f"{X}p/{X}code").text == "Dropping CustomSmartPointer"
     assert not diag.warnings
 
