@@ -308,7 +308,7 @@ def build_matrix(book: Path, out: Path) -> list[tuple[str, Path, Target]]:
                                                                      for p in PROFILES]
     for label, flags in cases:
         folder = out / re.sub(r"[^a-z0-9]+", "-", label)
-        report = build(book, ["pdf"], folder, **flags)  # type: ignore[arg-type]
+        report = build(book, ["pdf"], folder, print_options=flags)
         options = resolve(config.pdf, config.epub.toc_depth, **flags)
         pdfs = [o.path for o in report.outputs if o.format == "pdf"]
         target = Target(variant=options.variant, profile=options.profile,

@@ -25,6 +25,9 @@ VARIANTS = ("pdf/x-4", "pdf/x-1a", "pdf/a-2b", "pdf/ua-1")
 # the width (docs/printing.md). The PDF's page rules and the line-breaking pass both read them.
 MARGIN_TOP, MARGIN_BOTTOM = 0.095, 0.115
 MARGIN_INNER, MARGIN_OUTER = 0.145, 0.11
+FURNITURE_ROOM_MM = 8.5
+"""How far the running head and the folio reach from the text block into the head and foot margins
+(their 4 mm padding and their line): a profile's clear zone is kept beyond them."""
 COLORS = ("rgb", "cmyk")
 
 
@@ -122,8 +125,21 @@ class PrintOptions:
     """False: no bleed on the spine edge (the left edge of a recto, the right edge of a verso)."""
 
     @property
+    def margins_mm(self) -> tuple[float, float, float, float]:
+        """(head, foot, gutter, outer): the shares of the trim, widened where the profile keeps a
+        clear zone inside the trim that running heads, folios or text would enter."""
+        top, bottom = self.height_mm * MARGIN_TOP, self.height_mm * MARGIN_BOTTOM
+        inner, outer = self.width_mm * MARGIN_INNER, self.width_mm * MARGIN_OUTER
+        clear = self.min_margin_mm
+        if clear:
+            top, bottom = max(top, clear + FURNITURE_ROOM_MM), max(bottom, clear + FURNITURE_ROOM_MM)
+            inner, outer = max(inner, clear), max(outer, clear)
+        return top, bottom, inner, outer
+
+    @property
     def text_width_mm(self) -> float:
-        return self.width_mm * (1 - MARGIN_INNER - MARGIN_OUTER)
+        _, _, inner, outer = self.margins_mm
+        return self.width_mm - inner - outer
 
     @property
     def line_em(self) -> float:

@@ -70,7 +70,6 @@ def measure(pages: list[Any]) -> Furniture:
     for page in pages[1:3]:
         box = page._page_box
         height_pt = page.height * PX
-        bleed = page.bleed
         slots: dict[str, Slot] = {}
         for child in box.children:
             keyword = getattr(child, "at_keyword", None)
@@ -85,8 +84,11 @@ def measure(pages: list[Any]) -> Furniture:
             x_px = text.position_x + (text.width if align == "right" else 0.0)
             baseline_px = text.position_y + text.baseline
             slot = Slot(
-                align=align, x=(x_px + bleed["left"]) * PX,
-                baseline=height_pt - (baseline_px + bleed["top"]) * PX,
+                # The layout's coordinates already count the bleed (and the marks' room) from the
+                # media's corner, as the page's user space does: adding the bleed moved heads and
+                # folios by it (3.2 mm with 0.125 in of bleed), apart from the body text.
+                align=align, x=x_px * PX,
+                baseline=height_pt - baseline_px * PX,
                 size=float(style["font_size"]) * PX, face=face, color=_color(style["color"]),
                 limit=box.width * PX,
             )

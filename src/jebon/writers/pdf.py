@@ -27,7 +27,7 @@ from ..cache import Cache, digest, engine_version
 from ..config import BookConfig, BookMeta
 from ..images import Asset
 from ..model import SeriesInfo
-from ..printing import MARGIN_BOTTOM, MARGIN_INNER, MARGIN_OUTER, MARGIN_TOP, PrintOptions
+from ..printing import PrintOptions
 from ..render import Chapter, RenderedVolume, remove_keep_tail
 from ..typography.linebreak import Gluer
 from . import printfile
@@ -321,8 +321,7 @@ def page_css(options: PrintOptions, justify: bool = True) -> str:
     """The generated @page rules: trim, mirrored margins with a gutter, bleed, marks, body size."""
     width, height = options.width_mm, options.height_mm
     bleed = options.bleed_mm + (MARKS_ROOM_MM if options.marks else 0.0)
-    top, bottom = height * MARGIN_TOP, height * MARGIN_BOTTOM
-    inner, outer = width * MARGIN_INNER, width * MARGIN_OUTER
+    top, bottom, inner, outer = options.margins_mm
     rules = [
         f"@page {{ size: {_mm(width)} {_mm(height)}; margin: {_mm(top)} 0 {_mm(bottom)} 0;"
         f" bleed: {_mm(bleed)}; marks: {'crop' if options.marks else 'none'}; }}",
