@@ -97,6 +97,23 @@ def _bin(name: str) -> str | None:
     return str(here) if here.exists() else shutil.which(name)
 
 
+def jebon(pdf: Path, target: Target) -> Result:
+    """jebon's own preflight (`jebon.preflight.check_pdf`) for the settings the file was built with."""
+    from jebon.errors import Diagnostics
+    from jebon.preflight import check_pdf
+    from jebon.printing import PdfConfig, resolve
+
+    flags = {"variant": target.variant or "none", "profile": target.profile}
+    options = resolve(PdfConfig(), 2, **{k: v for k, v in flags.items() if v})
+    if target.trim_in and options.profile is None:
+        options = resolve(PdfConfig(), 2, trim=f"{target.trim_in[0]:.4f}x{target.trim_in[1]:.4f}in",
+                          **{k: v for k, v in flags.items() if v})
+    diag = Diagnostics()
+    check_pdf(pdf.read_bytes(), options, pdf, diag)
+    errors = [p.message.removeprefix("preflight: ") for p in diag.problems if p.severity == "error"]
+    return Result("jebon", "fail" if errors else "pass", errors)
+
+
 def qpdf(pdf: Path, target: Target) -> Result:
     tool = shutil.which("qpdf")
     if tool:
@@ -267,7 +284,7 @@ def ingram(pdf: Path, target: Target) -> Result:
 
 
 VALIDATORS: dict[str, Callable[[Path, Target], Result]] = {
-    "qpdf": qpdf, "mutool": mutool, "gs": gs, "pdfcpu": pdfcpu, "pdfbox": pdfbox, "page": page,
+    "jebon": jebon, "qpdf": qpdf, "mutool": mutool, "gs": gs, "pdfcpu": pdfcpu, "pdfbox": pdfbox, "page": page,
     "outloud": outloud, "pdfua": pdfua, "ingram": ingram,
 }
 
@@ -296,10 +313,12 @@ def validate(pdf: Path, target: Target, only: list[str] | None = None) -> list[R
 
 
 def build_matrix(book: Path, out: Path) -> list[tuple[str, Path, Target]]:
-    """Build the book's PDF once per variant (no profile) and once per profile (its own settings)."""
+    """Build the book's PDF once per variant (no profile) and once per profile (its own settings).
+    A build whose preflight fails still writes its file: it is validated all the same, and jebon's
+    own preflight is the first column."""
     from jebon import build
     from jebon.api import load_book
-    from jebon.errors import Diagnostics
+    from jebon.errors import Diagnostics, JebonError
     from jebon.printing import resolve
 
     config = load_book(book, Diagnostics()).config
@@ -308,9 +327,15 @@ def build_matrix(book: Path, out: Path) -> list[tuple[str, Path, Target]]:
                                                                      for p in PROFILES]
     for label, flags in cases:
         folder = out / re.sub(r"[^a-z0-9]+", "-", label)
-        report = build(book, ["pdf"], folder, print_options=flags)
+        try:
+            report = build(book, ["pdf"], folder, print_options=flags)
+            pdfs = [o.path for o in report.outputs if o.format == "pdf"]
+        except JebonError as exc:
+            pdfs = sorted(folder.glob("*.pdf"))
+            if not pdfs:
+                raise
+            print(f"{label}: {len(exc.problems)} preflight errors", file=sys.stderr)
         options = resolve(config.pdf, config.epub.toc_depth, **flags)
-        pdfs = [o.path for o in report.outputs if o.format == "pdf"]
         target = Target(variant=options.variant, profile=options.profile,
                         trim_in=(options.width_mm / 25.4, options.height_mm / 25.4), bleed=options.bleed_mm > 0)
         made += [(label, pdf, target) for pdf in pdfs]
