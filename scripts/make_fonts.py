@@ -103,6 +103,113 @@ FACES: tuple[FaceSpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class ExtraSpec:
+    """A bundled face taken whole from another OFL font: the monospaced face (renamed, since its
+    family name is a Reserved Font Name) and the fallback faces for symbols and emoji (as they are)."""
+
+    out_file: str
+    src: str
+    """The source file, relative to its folder (`--extra-dir` for Debian's files, `--emoji-dir` for the npm package)."""
+    origin: str
+    """Where the source comes from, for fonts/README.md."""
+    role: str
+    """`mono` or `fallback`."""
+    family: str
+    style: str
+    weight: int
+    rename: bool = False
+    """Give it the jebon family name (the source's name is reserved, or the font is changed)."""
+
+    @property
+    def ps_name(self) -> str:
+        return f"{self.family.replace(' ', '')}-{self.style}"
+
+    @property
+    def full_name(self) -> str:
+        return self.family if self.style == "Regular" else f"{self.family} {self.style}"
+
+
+NANUM = "Debian `fonts-nanum-coding`"
+NOTO_CORE = "Debian `fonts-noto-core`"
+NOTO_EMOJI = "npm `@expo-google-fonts/noto-emoji` 0.4.7 (Google Fonts' static instances of Noto Emoji)"
+EXTRA_FACES: tuple[ExtraSpec, ...] = (
+    ExtraSpec("JebonMonoKR-Regular.ttf", "nanum/NanumGothicCoding.ttf", NANUM, "mono", "Jebon Mono KR",
+              "Regular", 400, rename=True),
+    ExtraSpec("JebonMonoKR-Bold.ttf", "nanum/NanumGothicCodingBold.ttf", NANUM, "mono", "Jebon Mono KR",
+              "Bold", 700, rename=True),
+    ExtraSpec("NotoSansMath-Regular.ttf", "noto/NotoSansMath-Regular.ttf", NOTO_CORE, "fallback",
+              "Noto Sans Math", "Regular", 400),
+    ExtraSpec("NotoSansSymbols2-Regular.ttf", "noto/NotoSansSymbols2-Regular.ttf", NOTO_CORE, "fallback",
+              "Noto Sans Symbols2", "Regular", 400),
+    ExtraSpec("NotoEmoji-Regular.ttf", "400Regular/NotoEmoji_400Regular.ttf", NOTO_EMOJI, "fallback",
+              "Noto Emoji", "Regular", 400),
+    ExtraSpec("NotoEmoji-Bold.ttf", "700Bold/NotoEmoji_700Bold.ttf", NOTO_EMOJI, "fallback",
+              "Noto Emoji", "Bold", 700),
+)
+DEFAULT_EXTRA_DIR = Path("/usr/share/fonts/truetype")
+
+
+@dataclass
+class ExtraResult:
+    spec: ExtraSpec
+    src_path: Path
+    data: bytes
+    glyph_count: int
+    codepoints: frozenset[int]
+    copyright: str
+    licence_url: str
+    source_name: str
+    """The source's PostScript name (name ID 6)."""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def build_extra(spec: ExtraSpec, src_path: Path) -> ExtraResult:
+    """The face as it is, or renamed (names only: glyphs, metrics and tables are the source's)."""
+    raw = src_path.read_bytes()
+    data = raw
+    source = TTFont(io.BytesIO(raw), lazy=True)
+    source_name = str(source["name"].getName(6, 3, 1, 0x409))
+    source.close()
+    if spec.rename:
+        font = TTFont(io.BytesIO(raw), recalcTimestamp=False)
+        name = font["name"]
+        source_family = str(name.getName(1, 3, 1, 0x409))
+        name.names = [rec for rec in name.names if (rec.platformID, rec.platEncID, rec.langID) == (3, 1, 0x409)]
+        for required_id in (0, 13, 14):
+            if name.getName(required_id, 3, 1, 0x409) is None:
+                raise SystemExit(f"{spec.out_file}: source lacks name ID {required_id}")
+        set_name(name, 1, spec.family)
+        set_name(name, 2, spec.style)
+        set_name(name, 3, f"{spec.ps_name};jebon")
+        set_name(name, 4, spec.full_name)
+        set_name(name, 6, spec.ps_name)
+        for dropped in (16, 17, 21, 22):
+            name.removeNames(nameID=dropped)
+        set_name(name, 10, f"{spec.full_name} is {source_family} {spec.style}, renamed for the jebon project "
+                           "(its family name is a Reserved Font Name); glyphs, metrics and hinting unchanged. "
+                           "Modified Version under the SIL Open Font License 1.1.")
+        name.names.sort(key=lambda rec: (rec.platformID, rec.platEncID, rec.langID, rec.nameID))
+        out = io.BytesIO()
+        font.save(out, reorderTables=True)
+        data = out.getvalue()
+    font = TTFont(io.BytesIO(data))
+    font.ensureDecompiled()
+    name = font["name"]
+    if spec.rename and str(name.getName(1, 3, 1, 0x409)) != spec.family:
+        raise SystemExit(f"{spec.out_file}: name ID 1 is not {spec.family!r}")
+    if font["OS/2"].usWeightClass != spec.weight:
+        raise SystemExit(f"{spec.out_file}: usWeightClass is {font['OS/2'].usWeightClass}, expected {spec.weight}")
+    result = ExtraResult(spec=spec, src_path=src_path, data=data, glyph_count=int(font["maxp"].numGlyphs),
+                         codepoints=frozenset(font.getBestCmap()), copyright=str(name.getName(0, 3, 1, 0x409)),
+                         licence_url=str(name.getName(14, 3, 1, 0x409) or ""), source_name=source_name)
+    font.close()
+    return result
+
+
 @dataclass
 class BuildResult:
     """Facts about one built font, for the summary and README."""
@@ -256,6 +363,7 @@ def rename(data: bytes, spec: FaceSpec, src_version: str, keep_hints: bool) -> b
     old_ps = cff.fontNames[0]
     cff.fontNames = [spec.ps_name]
     top = cff.topDictIndex[0]
+    cids_equal_gids(font)
     top.FullName = spec.full_name
     top.FamilyName = spec.family
     top.Weight = spec.style
@@ -269,6 +377,34 @@ def rename(data: bytes, spec: FaceSpec, src_version: str, keep_hints: bool) -> b
     font.save(out, reorderTables=True)
     font.close()
     return out.getvalue()
+
+
+def cids_equal_gids(font: Any) -> None:
+    """Renumber a CID-keyed CFF so that every glyph's CID is its glyph id.
+
+    The subsetter renumbers glyph ids but keeps each glyph's original CID. A PDF (and WeasyPrint)
+    addresses the glyphs of a CIDFontType0 font by CID, with the glyph ids as codes: readers that
+    follow the PDF specification (MuPDF, Ghostscript, Acrobat, print RIPs) then draw the glyph whose
+    CID happens to be that number. Only the CFF table changes: the other tables index glyphs by id."""
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        return
+    order = font.getGlyphOrder()
+    names = [".notdef"] + [f"cid{gid:05d}" for gid in range(1, len(order))]
+    rename_map = dict(zip(order, names, strict=True))
+    strings = top.CharStrings
+    strings.charStrings = {rename_map[name]: index for name, index in strings.charStrings.items()}
+    top.charset = names
+    font.setGlyphOrder(names)
+
+
+def cid_mismatches(data: bytes) -> int:
+    """How many glyphs of a CID-keyed CFF font have a CID other than their glyph id (0 for other fonts)."""
+    font = TTFont(io.BytesIO(data))
+    if "CFF " not in font or not hasattr(font["CFF "].cff.topDictIndex[0], "ROS"):
+        return 0
+    order = font["CFF "].cff.topDictIndex[0].charset
+    return sum(1 for gid, name in enumerate(order) if gid and name != f"cid{gid:05d}")
 
 
 def layout_tags(font: Any, table: str) -> tuple[list[str], list[str]]:
@@ -400,6 +536,8 @@ def verify(spec: FaceSpec, data: bytes, src_face: Any, old_to_new: dict[int, int
     if font["CFF "].cff.fontNames != [spec.ps_name]:
         fail(spec, "CFF FontName")
     font.close()
+    if mismatches := cid_mismatches(data):
+        fail(spec, f"{mismatches} glyphs have a CID other than their glyph id")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -407,7 +545,7 @@ def verify(spec: FaceSpec, data: bytes, src_face: Any, old_to_new: dict[int, int
 # ---------------------------------------------------------------------------------------------------------
 
 
-def ofl_text(license_src: Path, results: Sequence[BuildResult]) -> str:
+def ofl_text(license_src: Path, results: Sequence[BuildResult], extras: Sequence[ExtraResult] = ()) -> str:
     """The OFL 1.1 text from Debian's machine-readable copyright file, under the fonts' copyright line."""
     lines = license_src.read_text(encoding="utf-8").splitlines()
     # The stand-alone licence paragraph (not the "License:" field of a "Files:" paragraph).
@@ -428,10 +566,20 @@ def ofl_text(license_src: Path, results: Sequence[BuildResult]) -> str:
         header.append(f"{family} (source of {family.replace('Noto', 'Jebon').replace(' CJK', '')}):")
         header += [f"  {notice}" for notice in notices]
     header += list(dict.fromkeys(res.trademark for res in results if res.trademark))
+    for family in dict.fromkeys(extra.spec.family for extra in extras):
+        members = [extra for extra in extras if extra.spec.family == family]
+        source = ", ".join(extra.source_name for extra in members)
+        header.append("")
+        header.append(f"{family} ({'renamed from ' if members[0].spec.rename else 'unchanged: '}{source}):")
+        header += [f"  {notice}" for notice in dict.fromkeys(extra.copyright for extra in members)]
+        if members[0].spec.rename:
+            header.append("  with Reserved Font Names " + ", ".join(extra.source_name for extra in members) + ".")
     header += [
         "",
-        "The fonts in this folder (Jebon Serif KR, Jebon Sans KR) are Modified Versions",
-        "(subsets, renamed) of Noto Serif CJK KR and Noto Sans CJK KR.",
+        "The fonts in this folder are licensed under the SIL Open Font License, Version 1.1.",
+        "Jebon Serif KR and Jebon Sans KR are Modified Versions (subsets, renamed) of Noto Serif CJK KR",
+        "and Noto Sans CJK KR; Jebon Mono KR is NanumGothicCoding renamed (its names are reserved);",
+        "Noto Sans Math, Noto Sans Symbols2 and Noto Emoji are the original files.",
         "",
         "This Font Software is licensed under the SIL Open Font License, Version 1.1.",
         "This license is copied below, and is also available with a FAQ at:",
@@ -470,7 +618,7 @@ def fmt_ranges(cps: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
-def readme_text(results: Sequence[BuildResult], keep_hints: bool) -> str:
+def readme_text(results: Sequence[BuildResult], keep_hints: bool, extras: Sequence[ExtraResult] = ()) -> str:
     version = package_version(DEBIAN_PACKAGE)
     first = results[0]
     hanja = ksx1001_hanja()
@@ -481,9 +629,14 @@ def readme_text(results: Sequence[BuildResult], keep_hints: bool) -> str:
     lines: list[str] = [
         "# Bundled fonts",
         "",
-        "Generated by `python scripts/make_fonts.py` (run from the repository root; options `--src-dir`,",
-        "`--out-dir`, `--keep-hints`). Do not edit these files by hand: change the script and rerun it.",
-        "The build is deterministic (same source fonts give byte-identical output).",
+        "Generated by `python scripts/make_fonts.py --emoji-dir DIR` (run from the repository root; other",
+        "options `--src-dir`, `--extra-dir`, `--out-dir`, `--keep-hints`). Do not edit these files by hand:",
+        "change the script and rerun it. The build is deterministic (same source fonts give byte-identical",
+        "output). The sources: `apt-get install fonts-noto-cjk fonts-nanum-coding fonts-noto-core`, and",
+        "`npm pack @expo-google-fonts/noto-emoji@0.4.7 && tar xzf expo-google-fonts-noto-emoji-0.4.7.tgz`",
+        "(then `--emoji-dir package`).",
+        "",
+        "Body faces (serif for text, sans for headings and emphasis), cut from Noto CJK KR:",
         "",
         "| file | family / style | weight | glyphs | size (bytes) | sha256 |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -495,9 +648,23 @@ def readme_text(results: Sequence[BuildResult], keep_hints: bool) -> str:
         )
     lines += [
         "",
+        "The monospaced face (code) and the fallback faces (symbols, mathematical operators and emoji that",
+        "the body faces lack; jebon uses them for exactly those characters, in the PDF and in the EPUB):",
+        "",
+        "| file | role | family / style | weight | glyphs | code points | size (bytes) | sha256 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for extra in extras:
+        lines.append(
+            f"| `{extra.spec.out_file}` | {extra.spec.role} | {extra.spec.family} / {extra.spec.style} | "
+            f"{extra.spec.weight} | {extra.glyph_count:,} | {len(extra.codepoints):,} | {len(extra.data):,} | "
+            f"`{extra.sha256}` |"
+        )
+    lines += [
+        "",
         "## Origin",
         "",
-        "Each font is a subset of one face of the Noto CJK fonts (Noto Serif CJK / Noto Sans CJK, the",
+        "Each body face is a subset of one face of the Noto CJK fonts (Noto Serif CJK / Noto Sans CJK, the",
         "Google-branded release of Adobe's Source Han Serif / Source Han Sans, by Adobe and Google;",
         "upstream: https://github.com/notofonts/noto-cjk), as shipped by the Debian package",
         f"`{DEBIAN_PACKAGE}` version `{version}`.",
@@ -512,6 +679,16 @@ def readme_text(results: Sequence[BuildResult], keep_hints: bool) -> str:
         )
     lines += [
         "",
+        "| file | source | source file | licence URL in the font |",
+        "| --- | --- | --- | --- |",
+    ]
+    for extra in extras:
+        origin = extra.spec.origin
+        if origin.startswith("Debian `"):
+            origin += f" version `{package_version(origin.split('`')[1])}`"
+        lines.append(f"| `{extra.spec.out_file}` | {origin} | `{extra.spec.src}` | {extra.licence_url} |")
+    lines += [
+        "",
         "## Licence",
         "",
         "SIL Open Font License 1.1; the full text, with the copyright notice, is in [OFL.txt](OFL.txt)",
@@ -521,6 +698,11 @@ def readme_text(results: Sequence[BuildResult], keep_hints: bool) -> str:
         'the name "Source"). The original copyright (name ID 0), trademark (7), manufacturer (8),',
         "designer (9), URLs (11, 12) and licence (13, 14) name records are kept unchanged; name ID 10",
         "says that the font is a subset of Noto Serif/Sans CJK KR and keeps the original credits.",
+        "Jebon Mono KR is NanumGothicCoding (Regular, Bold) with its names changed, because",
+        "`NanumGothicCoding` and `NanumGothicCoding-Bold` are Reserved Font Names; every other table is",
+        "the original. The Noto Sans Math, Noto Sans Symbols2 and Noto Emoji files are the originals",
+        "(Noto reserves no font name). In the CJK faces every glyph's CID equals its glyph id (the script",
+        "checks it): PDF readers that follow the specification look CIDFontType0 glyphs up by CID.",
         "",
         "## What was kept",
         "",
@@ -609,6 +791,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="Debian copyright file whose 'License: SIL-1.1' paragraph becomes OFL.txt",
     )
     parser.add_argument("--keep-hints", action="store_true", help="keep CFF hinting (about 20%% larger)")
+    parser.add_argument("--extra-dir", type=Path, default=DEFAULT_EXTRA_DIR,
+                        help="Debian's TrueType folder (fonts-nanum-coding, fonts-noto-core)")
+    parser.add_argument("--emoji-dir", type=Path, required=True,
+                        help="the unpacked npm package @expo-google-fonts/noto-emoji@0.4.7 (its `package` folder)")
     return parser.parse_args(argv)
 
 
@@ -631,8 +817,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len({res.codepoints for res in results}) != 1:
         raise SystemExit("the four faces ended up with different character sets")
 
-    (out_dir / "OFL.txt").write_text(ofl_text(args.license_src, results), encoding="utf-8")
-    (out_dir / "README.md").write_text(readme_text(results, args.keep_hints), encoding="utf-8")
+    extras: list[ExtraResult] = []
+    for extra in EXTRA_FACES:
+        folder = args.emoji_dir if extra.origin == NOTO_EMOJI else args.extra_dir
+        made = build_extra(extra, folder / extra.src)
+        (out_dir / extra.out_file).write_bytes(made.data)
+        extras.append(made)
+        print(f"{extra.out_file}: {len(made.data):,} bytes, {made.glyph_count:,} glyphs, "
+              f"{len(made.codepoints):,} code points, sha256 {made.sha256}")
+
+    (out_dir / "OFL.txt").write_text(ofl_text(args.license_src, results, extras), encoding="utf-8")
+    (out_dir / "README.md").write_text(readme_text(results, args.keep_hints, extras), encoding="utf-8")
     print(f"wrote {out_dir / 'OFL.txt'} and {out_dir / 'README.md'}")
     return 0
 
