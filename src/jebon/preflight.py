@@ -255,9 +255,13 @@ def _check_variant(reader: pikepdf.Pdf, options: PrintOptions, path: Path, diag:
                    "whether the file is trapped)", path)
     if variant in PDFX_KEYS:
         version, conformance = PDFX_KEYS[variant]
-        if str(info.get("/GTS_PDFXVersion", "")) != version:
-            diag.error(f"preflight: GTS_PDFXVersion is {str(info.get('/GTS_PDFXVersion', 'missing'))!r}, "
-                       f"{variant} needs {version!r}", path)
+        if variant == "pdf/x-4":  # PDF/X-4 names itself in the XMP metadata (ISO 15930-7)
+            said = str(reader.open_metadata().get("pdfxid:GTS_PDFXVersion", "missing")) \
+                if "/Metadata" in reader.Root else "missing (no XMP metadata)"
+        else:
+            said = str(info.get("/GTS_PDFXVersion", "missing"))
+        if said != version:
+            diag.error(f"preflight: GTS_PDFXVersion is {said!r}, {variant} needs {version!r}", path)
         if conformance and str(info.get("/GTS_PDFXConformance", "")) != conformance:
             diag.error(f"preflight: GTS_PDFXConformance is {str(info.get('/GTS_PDFXConformance', 'missing'))!r}, "
                        f"{variant} needs {conformance!r}", path)

@@ -242,7 +242,10 @@ class BookFetcher:
         width_px, height_px = float(box.width), float(box.height)
         pdf = pdfium.PdfDocument(document.copy([page]).write_pdf())
         try:
-            scale = min(4.0, max(1.0, (self.flatten_px or 0) / max(width_px, 1))) * 96 / 72
+            # As wide as the text block at FLATTEN_PPI, or at its own size (CSS px) at FLATTEN_PPI
+            # when it is narrower (images are never scaled up).
+            factor = min((self.flatten_px or 0) / max(width_px, 1), FLATTEN_PPI / 96)
+            scale = max(1.0, factor) * 96 / 72
             # crop = what to cut off: (left, bottom, right, top); the drawing is at the top left
             bitmap = pdf[0].render(scale=scale, crop=(0, pdf[0].get_height() - height_px * 0.75,
                                                       pdf[0].get_width() - width_px * 0.75, 0))

@@ -373,6 +373,10 @@ def _structure(pdf: pikepdf.Pdf) -> None:
                 attributes.Scope = pikepdf.Name.Row if in_body and first else pikepdf.Name.Column
         elif kind == pikepdf.Name.LI:
             kids = _struct_kids(elem)
+            raw = elem.get("/K")
+            if not kids and (raw is None or (isinstance(raw, pikepdf.Array) and len(raw) == 0)):
+                _detach(elem)  # an empty item WeasyPrint leaves where a list continues on the next page
+                continue
             if kids and not any(k.get("/S") == pikepdf.Name.LBody for k in kids):
                 body_kids = [k for k in kids if k.get("/S") != pikepdf.Name.Lbl]
                 body = pdf.make_indirect(pikepdf.Dictionary(
@@ -388,6 +392,14 @@ def _structure(pdf: pikepdf.Pdf) -> None:
                 annot = kid.get("/Obj") if kid.get("/Type") == pikepdf.Name.OBJR else None
                 if annot is not None and "/Contents" not in annot:
                     annot.Contents = pikepdf.String(_link_description(annot))
+
+
+def _detach(elem: pikepdf.Object) -> None:
+    parent = elem.get("/P")
+    if parent is None or not isinstance(parent.get("/K"), pikepdf.Array):
+        return
+    parent.K = pikepdf.Array([k for k in parent.K if not (isinstance(k, pikepdf.Dictionary) and k.is_indirect
+                                                         and k.objgen == elem.objgen)])
 
 
 def _link_description(annot: pikepdf.Object) -> str:
