@@ -103,9 +103,9 @@ def _bin(name: str) -> str | None:
 
 def jebon(pdf: Path, target: Target) -> Result:
     """jebon's own preflight (`jebon.preflight.check_pdf`) for the settings the file was built with."""
+    from jebon.config import PdfConfig
     from jebon.errors import Diagnostics
     from jebon.preflight import check_pdf
-    from jebon.config import PdfConfig
     from jebon.printing import resolve
 
     flags = {"variant": target.variant or "none", "profile": target.profile}

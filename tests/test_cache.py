@@ -83,7 +83,7 @@ def test_a_style_change_relays_out_exactly_what_it_styles(copy_book: Callable[[P
     report = _build(book, out)
     assert report.cache["pdf-chapter"] == (0, articles)  # every chapter is laid out with print.css
     assert report.cache["parse"] == (articles, 0)  # the Markdown does not depend on it
-    assert report.cache["epub-font"] == (4, 0)  # nor do the EPUB's fonts
+    assert report.cache["epub-font"] == (5, 0)  # nor do the EPUB's fonts (four body faces, the monospaced one)
     epub_css = data_copy / "styles" / "epub.css"
     epub_css.write_text(epub_css.read_text("utf-8") + "\nblockquote { margin-left: 1.5em; }\n", "utf-8")
     report = _build(book, out)
@@ -115,7 +115,7 @@ def test_a_font_change_rebuilds_what_is_set_in_it(copy_book: Callable[[Path], Pa
     assert report.cache["pdf-chapter"] == (0, articles)
     assert report.cache["pdf-furniture"] == (0, 1)
     assert report.cache["parse"] == (articles, 0)
-    assert report.cache["epub-font"] == (3, 1)  # only the changed face is cut again
+    assert report.cache["epub-font"] == (4, 1)  # only the changed face is cut again
 
 
 def test_a_full_build_prunes_what_it_no_longer_uses(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:

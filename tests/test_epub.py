@@ -100,8 +100,15 @@ def test_every_document_is_korean_and_styled(features_epub: Epub) -> None:
 
 def test_fonts_are_subsets_of_the_characters_used(features_epub: Epub) -> None:
     fonts = {n: features_epub.read(n) for n in features_epub.names() if n.startswith("EPUB/fonts/")}
-    assert len(fonts) == 4
+    # the four body faces, and the monospaced face for the book's code (no fallback: nothing needs one)
+    assert sorted(fonts) == [f"EPUB/fonts/{name}" for name in (
+        "mono-regular.ttf", "sans-bold.otf", "sans-regular.otf", "serif-bold.otf", "serif-regular.otf")]
     assert sum(len(d) for d in fonts.values()) < 400_000
+    mono = TTFont(io.BytesIO(fonts["EPUB/fonts/mono-regular.ttf"])).getBestCmap()
+    assert ord("{") in mono and ord("가") not in mono  # the code's characters, not the prose's
+    for data in fonts.values():  # the OFL: notice and licence travel with every copy
+        names = TTFont(io.BytesIO(data))["name"]
+        assert names.getDebugName(0) and "Open Font License" in (names.getDebugName(13) or "")
     body = TTFont(io.BytesIO(fonts["EPUB/fonts/serif-regular.otf"]))
     cmap = body.getBestCmap()
     for char in "寧邊六疊房①｢」“℃원ᄭᅩᆺ":

@@ -86,6 +86,10 @@ def load_book(book_dir: Path | str, diag: Diagnostics | None = None, cache: Cach
     return assemble(cfg, files, diag)
 
 
+MISSING_GLYPH_HINT = ("the PDF shows it as an empty box, the same on every machine; e-book readers use a font "
+                      "of their own; replace it, or leave it if a box is acceptable")
+
+
 def _check_glyphs(book: Book, rendered: RenderedVolume, diag: Diagnostics, cache: Cache | None = None) -> None:
     """Warn about every character no bundled font has, with the file and line where it first appears."""
     covered = fonts.covered_by(cache or Cache(None))
@@ -94,7 +98,7 @@ def _check_glyphs(book: Book, rendered: RenderedVolume, diag: Diagnostics, cache
                                        *meta.authors)))
     for char in fonts.missing(book_text, covered):
         diag.warn(f"character {char!r} (U+{ord(char):04X}) is in no bundled font", book.config.path,
-                  None, "readers will fall back to a system font")
+                  None, MISSING_GLYPH_HINT)
     shown = [(c, c.chars + c.article.title + (c.article.subtitle or "")) for c in rendered.chapters]
     absent = set(fonts.missing(set().union(*(chars for _, chars in shown)), covered))
     if not absent:
@@ -105,7 +109,7 @@ def _check_glyphs(book: Book, rendered: RenderedVolume, diag: Diagnostics, cache
             line = article.source.text.find(char)
             line_no = article.source.text.count("\n", 0, line) + 1 if line >= 0 else None
             diag.warn(f"character {char!r} (U+{ord(char):04X}) is in no bundled font", article.path,
-                      line_no, "readers will fall back to a system font; the PDF may show a box")
+                      line_no, MISSING_GLYPH_HINT)
 
 
 def _prepare(book_dir: Path | str, progress: Progress, diag: Diagnostics) -> tuple[Book, list[RenderedVolume]]:
@@ -147,13 +151,33 @@ def check(book_dir: Path | str, *, progress: Progress = _noop, pdf: bool = False
                     continue
                 from . import preflight  # the PDF side is imported only when a PDF is involved
 
-                preflight.check_pdf(path.read_bytes(), options, path, diag)
+                data = path.read_bytes()
+                whole(data, path, diag, built=True)
+                preflight.check_pdf(data, options, path, diag)
             diag.raise_if_errors()
     except JebonError as exc:
         raise type(exc)(diag.warnings + [p for p in exc.problems if p not in diag.warnings]) from None
     _statistics(report, book, rendered)
     report.problems = list(diag.problems)
     return report
+
+
+def whole(data: bytes, path: Path, diag: Diagnostics, *, built: bool = False) -> None:
+    """The integrity check (`jebon.integrity`): every reason a PDF is not whole is an error. A build
+    raises, so that a broken file is never written; `check --pdf` (`built`) reports them."""
+    from . import integrity
+
+    problems = integrity.check(data)
+    if not problems:
+        return
+    hint = ("build it again; if it stays broken, please report it" if built
+            else "jebon did not write it: please report this as a bug, with the book if you can")
+    for problem in problems[:20]:
+        diag.error(f"the PDF is not whole: {problem}", path, hint=hint)
+    if len(problems) > 20:
+        diag.error(f"the PDF is not whole: {len(problems) - 20} more problems", path, hint=hint)
+    if not built:
+        diag.raise_if_errors()
 
 
 def _suffix(rendered: list[RenderedVolume], volume: RenderedVolume) -> str:
@@ -373,6 +397,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
                 pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta,
                                  series=series).build(jobs=job.chapter_jobs, cache=cache)
                 data, pages = pdf.data, pdf.pages
+                whole(data, path, diag)
                 before = len(diag.problems)
                 for url in pdf.refused:
                     diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)

@@ -27,7 +27,7 @@ from . import __version__
 
 T = TypeVar("T")
 CACHE_DIR = ".jebon-cache"
-FORMAT = "jebon-cache 3"
+FORMAT = "jebon-cache 4"
 """Part of every key: bumped when what jebon makes from the same inputs changes."""
 SETTLED = 2
 """Seconds a file must be unchanged before `Cache.file_digest` remembers its digest."""

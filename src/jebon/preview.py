@@ -18,13 +18,13 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from . import config as config_mod
-from . import fonts, resources
+from . import fonts
 from .errors import Diagnostics, JebonError, Problem, UsageError, log
 from .images import Asset
 from .model import edition
 from .render import XHTML_NS
 from .watch import INTERVAL, Watcher, book_inputs
-from .writers.epub import DOC, EpubBuilder
+from .writers.epub import DOC, EpubBuilder, stylesheet
 from .writers.xhtml import E, document
 
 HOST = "127.0.0.1"
@@ -208,7 +208,7 @@ def render_site(book_dir: Path | str, volume: int = 1, version: str = "0") -> Si
         return _site(builder, files, version, root, diag, time.perf_counter() - start, volumes)
     if not any(p.severity == "error" for p in problems):  # a crash with only warnings collected so far
         problems += (Problem("the book could not be rendered"),)
-    files[CSS_NAME] = Resource(resources.style("epub.css").encode(), "text/css; charset=utf-8")
+    files[CSS_NAME] = Resource(stylesheet(), "text/css; charset=utf-8")
     page = Resource(error_page(problems, version, root), f"{DOC}; charset=utf-8")
     files[""] = page
     return Site(version, root, files, problems, tuple(diag.warnings), time.perf_counter() - start, volumes)
@@ -255,7 +255,7 @@ def _site(builder: EpubBuilder, files: dict[str, Resource], version: str, root: 
     return Site(version, root, files, (), tuple(diag.warnings), seconds, volumes, cover)
 
 
-FONT_FILES = {f"fonts/{face.key}.otf": face for face in fonts.FACES}
+FONT_FILES = {f"fonts/{face.key}.{face.extension}": face for face in fonts.FACES}
 """The names epub.css's @font-face rules ask for → the bundled font files (served whole)."""
 
 
@@ -442,7 +442,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "font/otf")
+        media_type = next((face.media_type for face in fonts.FACES if face.path == path), "font/otf")
+        self.send_header("Content-Type", media_type)
         self.send_header("Content-Length", str(info.st_size))
         self.send_header("Cache-Control", "no-cache")
         self.send_header("ETag", etag)

@@ -20,12 +20,20 @@ from . import __version__, color, preflight, printing
 from .config import BookMeta
 from .covers import ACCENT, INK, PAPER
 from .errors import Diagnostics, JebonError, Problem, UsageError
-from .fonts import FACES
+from .fonts import FACES, font_face_rules
 from .images import Asset, sniff
 from .interior import Interior, choose_volumes, interiors, output_dir, stem
 from .model import Book, SeriesInfo, edition
 from .printing import COVERS, CoverGeometry, cover_geometry
-from .writers.pdf import BASE, BookFetcher, label_pdfx1a_2001, weasy_fetcher
+from .writers.pdf import (
+    BASE,
+    BookFetcher,
+    deferred_fonts,
+    embed_fonts,
+    label_pdfx1a_2001,
+    own_font_configuration,
+    weasy_fetcher,
+)
 
 Progress = Callable[[str, int, int], None]
 PT_PER_MM = 72 / 25.4
@@ -144,8 +152,7 @@ class CoverBuilder:
     def css(self) -> str:
         g = self.g
         rules = [
-            *(f'@font-face {{ font-family: "{f.family}"; font-weight: {f.weight}; src: url("fonts/{f.file}"); }}'
-              for f in FACES),
+            font_face_rules(lambda face: f"fonts/{face.file}", FACES),
             f"@page {{ size: {_mm(g.width)} {_mm(g.height)}; margin: 0; }}",
             f"html, body {{ margin: 0; padding: 0; background: {_rgb(self.paper)}; color: {_rgb(self.ink)}; }}",
             'body { font-family: "Jebon Serif KR"; }',
@@ -306,11 +313,10 @@ class CoverBuilder:
     # -- PDF ---------------------------------------------------------------------------------------
     def build(self) -> bytes:
         from weasyprint import CSS, HTML
-        from weasyprint.text.fonts import FontConfiguration
 
         gate = BookFetcher((self.content.image,) if self.content.image else (), cmyk=self.cmyk)
         fetcher = weasy_fetcher(gate)
-        font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
+        font_config = own_font_configuration()  # one configuration for CSS() and write_pdf()
         color_profiles: dict[str, Any] = {}
         css = CSS(string=self.css(), base_url=BASE, url_fetcher=fetcher, font_config=font_config,
                   color_profiles=color_profiles)
@@ -320,9 +326,11 @@ class CoverBuilder:
         if gate.refused:
             raise JebonError(f"the cover asked for {', '.join(gate.refused)}, which jebon does not fetch")
         identifier = hashlib.sha256((source + repr(self.g)).encode()).hexdigest()[:32].encode()
-        data: bytes = document.write_pdf(pdf_identifier=identifier, pdf_variant=self.options.variant,
-                                         finisher=self._finish, output_intent="device-cmyk" if self.cmyk else None)
-        return data
+        with deferred_fonts():
+            data: bytes = document.write_pdf(pdf_identifier=identifier, pdf_variant=self.options.variant,
+                                             finisher=self._finish,
+                                             output_intent="device-cmyk" if self.cmyk else None)
+        return embed_fonts(data)
 
     def _finish(self, document: Any, pdf: Any) -> None:
         """TrimBox = the media less the bleed on all four edges, BleedBox = the media; the cover's measures

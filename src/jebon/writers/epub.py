@@ -10,6 +10,7 @@ import struct
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ebooklib import epub
@@ -147,12 +148,9 @@ class EpubBuilder:
         return document(chapter.article.title, self.lang, [fragment(chapter.html)], css=self.css_name,
                         body_type="bodymatter")
 
-    def stylesheet(self) -> bytes:
-        """epub.css with the book's [typography] choices applied."""
-        css = resources.style("epub.css")
-        if not self.config.typography.justify:
-            css += "\nbody { text-align: left; }\n"
-        return css.encode("utf-8")
+    def stylesheet(self, served: Mapping[fonts.Face, Iterable[int]] | None = None) -> bytes:
+        """`stylesheet` with the book's [typography] choices."""
+        return stylesheet(served, justify=self.config.typography.justify)
 
     def cover_page(self, cover: Asset) -> bytes:
         img = E("img", {"src": cover.name, "alt": f"표지: {self.meta.title}", "class": "cover-image"})
@@ -289,7 +287,7 @@ class EpubBuilder:
         book = epub.EpubBook()
         self._metadata(book)
         cover = self.cover_asset()
-        known: dict[str, tuple[str, str]] = {}
+        known: dict[str, Shown] = {}
         chapters = [(c.article.id, c.file_name, self._cached_page(c, known)) for c in self.rendered.chapters]
         docs = [("cover", "cover.xhtml", self.cover_page(cover)),
                 ("titlepage", "title.xhtml", self.title_page())]
@@ -310,8 +308,9 @@ class EpubBuilder:
         book.spine = spine
         book.add_item(epub.EpubNcx())
 
+        embedded = self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)], known)
         book.add_item(epub.EpubItem(uid="css", file_name=self.css_name, media_type="text/css",
-                                    content=self.stylesheet()))
+                                    content=self.stylesheet({face: served for face, _, served in embedded})))
         cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type,
                                    content=cover.data)
         cover_item.properties = ["cover-image"]
@@ -320,9 +319,9 @@ class EpubBuilder:
         for index, asset in enumerate(self.rendered.assets, 1):
             book.add_item(epub.EpubItem(uid=f"img{index:03d}", file_name=asset.name,
                                         media_type=asset.media_type, content=fit_for_screen(asset)))
-        for face, data in self._fonts([*docs, ("nav", "nav.xhtml", nav_bytes)], known):
-            book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.otf",
-                                        media_type="font/otf", content=data))
+        for face, data, _ in embedded:
+            book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=f"fonts/{face.key}.{face.extension}",
+                                        media_type=face.media_type, content=data))
 
         writer = _Writer(None, book, nav_bytes, ncx_bytes,
                          {"mtime": self.modified, "epub3_landmark": False, "epub2_guide": False,
@@ -383,23 +382,21 @@ class EpubBuilder:
             summary += " 그림에는 대체 텍스트가 있습니다." if all_alt else " 일부 그림에는 대체 텍스트가 없습니다."
         book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
 
-    def _cached_page(self, chapter: Chapter, known: dict[str, tuple[str, str]]) -> bytes:
+    def _cached_page(self, chapter: Chapter, known: dict[str, Shown]) -> bytes:
         """`chapter_page`, with the characters it shows (into `known`) and its deflated form (into
         `self.packed`), from the cache when the chapter's XHTML and the page settings are unchanged."""
-        key = digest(FORMAT, __version__, zlib.ZLIB_RUNTIME_VERSION, "epub-page", chapter.key or chapter.html,
+        key = digest(FORMAT, __version__, zlib.ZLIB_RUNTIME_VERSION, "epub-page 2", chapter.key or chapter.html,
                      chapter.article.title, self.lang, self.css_name)
         fields = self.cache.read("epub-page", key, lambda entry: _unfields(entry, 4))
         if fields is not None:
             chars, crc, packed, page = fields
-            plain, bold = json.loads(chars)
-            known[chapter.file_name] = plain, bold
+            known[chapter.file_name] = tuple(json.loads(chars))
             self.packed[page] = int.from_bytes(crc, "big"), packed
             return page
         page = self.chapter_page(chapter)
-        plain, bold = _characters(page)
-        known[chapter.file_name] = plain, bold
+        known[chapter.file_name] = shown = _characters(page)
         self.packed[page] = crc32, deflated = _deflate(page)
-        self.cache.put("epub-page", key, _fields(json.dumps([plain, bold]).encode(), crc32.to_bytes(4, "big"),
+        self.cache.put("epub-page", key, _fields(json.dumps(shown).encode(), crc32.to_bytes(4, "big"),
                                                  deflated, page))
         return page
 
@@ -416,33 +413,45 @@ class EpubBuilder:
         return nav, ncx
 
     def _fonts(self, docs: list[tuple[str, str, bytes]],
-               known: dict[str, tuple[str, str]]) -> list[tuple[fonts.Face, bytes]]:
-        """Each face subset to the characters of the documents that can use it (`known` gives
-        them for some documents by file name)."""
-        text: set[str] = set()
-        heavy: set[str] = set()
+               known: dict[str, Shown]) -> list[tuple[fonts.Face, bytes, frozenset[int]]]:
+        """(face, subset, the characters it serves) for every face the documents use (`known` gives
+        their characters for some documents by file name): the body faces always, the monospaced
+        face for code, a fallback face for the characters only it has."""
+        shown: list[set[str]] = [set(), set(), set(), set()]
         for _, name, content in docs:
             if name in known:
-                plain, bold = known[name]
+                parts = known[name]
             else:
-                key = digest(FORMAT, __version__, content)
+                key = digest(FORMAT, __version__, "chars", content)
                 found = self.cache.read("epub-chars", key, json.loads)
                 if found is None:
-                    plain, bold = _characters(content)
-                    self.cache.put("epub-chars", key, json.dumps([plain, bold]).encode())
+                    parts = _characters(content)
+                    self.cache.put("epub-chars", key, json.dumps(parts).encode())
                 else:
-                    plain, bold = found
-            text.update(plain)
-            heavy.update(bold)
+                    parts = tuple(found)
+            for into, each in zip(shown, parts, strict=True):
+                into.update(each)
+        text, heavy, code, heavy_code = shown
+        ranges = fonts.fallback_ranges(self.cache)
         result = []
         for face in fonts.FACES:
-            chars = "".join(sorted(text if face.weight == 400 else heavy | set("0123456789")))
-            key = digest(FORMAT, __version__, hb_version(), self.cache.file_digest(face.path), chars)
+            chars: set[str]
+            if face.role == fonts.BODY:
+                chars = text if face.weight == 400 else heavy | set("0123456789")
+            elif face.role == fonts.MONO:
+                chars = code if face.weight == 400 else heavy_code
+            else:  # what only this fallback has: in bold text for its bold face, in any text for the other
+                regular = next(f for f in fonts.FALLBACK_FACES if f.family == face.family and f.weight == 400)
+                chars = {c for c in (heavy if face.weight == 700 else text) if ord(c) in ranges[regular]}
+            if face.role != fonts.BODY and not chars:
+                continue
+            ordered = "".join(sorted(chars))
+            key = digest(FORMAT, __version__, hb_version(), self.cache.file_digest(face.path), ordered)
             data = self.cache.get("epub-font", key)
             if data is None:
-                data = fonts.subset(face, chars)
+                data = fonts.subset(face, ordered)
                 self.cache.put("epub-font", key, data)
-            result.append((face, data))
+            result.append((face, data, frozenset(ord(c) for c in chars if face.role == fonts.FALLBACK)))
         return result
 
 
@@ -470,19 +479,47 @@ def fit_for_screen(asset: Asset) -> bytes:
     return out.getvalue()
 
 
-def _characters(content: bytes) -> tuple[str, str]:
-    """The characters a document shows, and those it shows in bold (headings, strong, table heads)."""
+Shown = tuple[str, str, str, str]
+"""The characters a document shows: all of them, in bold, in code, in bold code."""
+_BOLD = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th", "dt", "title")
+_CODE = ("code", "kbd", "samp", "pre")
+
+
+def stylesheet(served: Mapping[fonts.Face, Iterable[int]] | None = None, *, justify: bool = True) -> bytes:
+    """The @font-face rules of the faces a book carries (`served`: the faces, with the characters
+    each fallback face serves; None: every face whole, as the preview serves them), then epub.css."""
+    if served is None:
+        ranges = fonts.fallback_ranges()
+        served = {face: ranges.get(face) or next(points for regular, points in ranges.items()
+                                                 if regular.family == face.family)
+                  if face.role == fonts.FALLBACK else () for face in fonts.FACES}
+    css = fonts.font_face_rules(lambda face: f"../fonts/{face.key}.{face.extension}", served.keys(), served)
+    css += resources.style("epub.css")
+    if not justify:
+        css += "\nbody { text-align: left; }\n"
+    return css.encode("utf-8")
+
+
+def _characters(content: bytes) -> Shown:
+    """The characters a document shows, those it shows in bold (headings, strong, table heads), in
+    code (the monospaced face) and in bold code."""
     root = etree.fromstring(content)
     text = set("".join(str(t) for t in root.itertext()))
     heavy: set[str] = set()
+    code: set[str] = set()
+    heavy_code: set[str] = set()
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         local = etree.QName(el).localname
-        if local in ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th", "dt", "title") \
-                or (local == "p" and (el.get("class") or "").startswith("book-")):
+        if local in _BOLD or (local == "p" and (el.get("class") or "").startswith("book-")):
             heavy.update("".join(str(t) for t in el.itertext()))
-    return "".join(sorted(text)), "".join(sorted(heavy))
+        if local in _CODE:
+            chars = "".join(str(t) for t in el.itertext())
+            code.update(chars)
+            if any(etree.QName(a).localname in _BOLD for a in el.iterancestors()):
+                heavy_code.update(chars)
+    return tuple("".join(sorted(chars)) for chars in (text, heavy, code, heavy_code))  # type: ignore[return-value]
 
 
 STORED_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")

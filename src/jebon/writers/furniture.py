@@ -31,7 +31,7 @@ class Slot:
     """"left" or "right": which edge `x` is."""
     x: float
     baseline: float
-    """In PDF points, from the bottom-left of the MediaBox."""
+    """In PDF points, in the page's own coordinates (from the bottom-left of the TrimBox)."""
     size: float
     face: fonts.Face
     color: str
@@ -83,12 +83,10 @@ def measure(pages: list[Any]) -> Furniture:
             align = "right" if keyword.endswith("right") else "left"
             x_px = text.position_x + (text.width if align == "right" else 0.0)
             baseline_px = text.position_y + text.baseline
+            # WeasyPrint draws a page in the trim's coordinates (the MediaBox reaches past them into
+            # the bleed and the marks' room): the box positions are already where the text goes.
             slot = Slot(
-                # The layout's coordinates already count the bleed (and the marks' room) from the
-                # media's corner, as the page's user space does: adding the bleed moved heads and
-                # folios by it (3.2 mm with 0.125 in of bleed), apart from the body text.
-                align=align, x=x_px * PX,
-                baseline=height_pt - baseline_px * PX,
+                align=align, x=x_px * PX, baseline=height_pt - baseline_px * PX,
                 size=float(style["font_size"]) * PX, face=face, color=_color(style["color"]),
                 limit=box.width * PX,
             )
@@ -153,6 +151,31 @@ def shape(face: fonts.Face, text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def shape_runs(face: fonts.Face, text: str) -> list[tuple[fonts.Face, int, int, str]]:
+    """(face, glyph id, advance in that face's units, characters) for `text` set in `face`, each run
+    of characters `face` lacks in the first fallback face that has them (the bold one for bold)."""
+    covered = fonts.coverage(face.path)
+    runs: list[tuple[fonts.Face, str]] = []
+    for char in text:
+        chosen = face
+        if ord(char) not in covered and fonts.needs_glyph(char):
+            chosen = next((f for f in _fallbacks(face.weight) if ord(char) in fonts.coverage(f.path)), face)
+        if runs and runs[-1][0] is chosen:
+            runs[-1] = (chosen, runs[-1][1] + char)
+        else:
+            runs.append((chosen, char))
+    return [(run_face, gid, advance, chars) for run_face, run in runs for gid, advance, chars in shape(run_face, run)]
+
+
+def _fallbacks(weight: int) -> list[fonts.Face]:
+    """The fallback faces in order, each family once: its face of `weight` if it has one."""
+    chosen: dict[str, fonts.Face] = {}
+    for face in fonts.FALLBACK_FACES:
+        if face.family not in chosen or face.weight == weight:
+            chosen[face.family] = face
+    return list(chosen.values())
+
+
 class Drawer:
     """Draws heads and folios onto pages of one PDF, through one font dictionary per face used."""
 
@@ -170,9 +193,7 @@ class Drawer:
         for kind, text in (("head", head), ("folio", str(number))):
             if not text:
                 continue
-            slot = side[kind]
-            name = names.setdefault(slot.face, f"{FONT_NAME}{fonts.FACES.index(slot.face)}")
-            ops.append(self._text(slot, text, name))
+            ops.append(self._text(side[kind], text, names))
         if not ops:
             return
         resources = page.obj.get("/Resources")
@@ -185,28 +206,45 @@ class Drawer:
         page.contents_add(self.pdf.make_stream(b"q"), prepend=True)
         page.contents_add(self.pdf.make_stream(("Q\n" + "\n".join(ops) + "\n").encode()))
 
-    def _text(self, slot: Slot, text: str, name: str) -> str:
-        _, upem = _hb_font(slot.face)
-        glyphs = shape(slot.face, " ".join(text.split()))
-        scale = slot.size / upem
-        width = sum(advance for _, advance, _ in glyphs) * scale
-        if width > slot.limit:  # one line, like the box, cut with an ellipsis
-            ellipsis = shape(slot.face, "…")
-            room = slot.limit - sum(a for _, a, _ in ellipsis) * scale
-            kept: list[tuple[int, int, str]] = []
+    def _text(self, slot: Slot, text: str, names: dict[fonts.Face, str]) -> str:
+        """The operators that draw `text` in `slot`: one line, cut with an ellipsis when too long;
+        characters the slot's face lacks in the fallback face that has them (as the layout does)."""
+        glyphs = shape_runs(slot.face, " ".join(text.split()))
+        width = sum(advance * slot.size / _hb_font(face)[1] for face, _, advance, _ in glyphs)
+        if width > slot.limit:
+            ellipsis = shape_runs(slot.face, "…")
+            room = slot.limit - sum(a * slot.size / _hb_font(f)[1] for f, _, a, _ in ellipsis)
+            kept: list[tuple[fonts.Face, int, int, str]] = []
             total = 0.0
             for glyph in glyphs:
-                total += glyph[1] * scale
+                total += glyph[2] * slot.size / _hb_font(glyph[0])[1]
                 if total > room:
                     break
                 kept.append(glyph)
             glyphs = kept + ellipsis
-            width = sum(advance for _, advance, _ in glyphs) * scale
-        widths, unicode_map = self.used.setdefault(slot.face, ({}, {}))
+            width = sum(advance * slot.size / _hb_font(face)[1] for face, _, advance, _ in glyphs)
+        ops: list[str] = []
+        current: fonts.Face | None = None
         parts: list[str] = []
         hex_run = ""
-        font, _ = _hb_font(slot.face)
-        for gid, advance, chars in glyphs:
+
+        def flush() -> None:
+            nonlocal hex_run
+            if hex_run:
+                parts.append(f"<{hex_run}>")
+                hex_run = ""
+            if parts:
+                ops.append(f"[{' '.join(parts)}] TJ")
+                parts.clear()
+
+        for face, gid, advance, chars in glyphs:
+            if face is not current:
+                flush()
+                name = names.setdefault(face, f"{FONT_NAME}{fonts.FACES.index(face)}")
+                ops.append(f"{name} {slot.size:.4g} Tf")
+                current = face
+            font, upem = _hb_font(face)
+            widths, unicode_map = self.used.setdefault(face, ({}, {}))
             units = advance * 1000 / upem
             widths.setdefault(gid, font.get_glyph_h_advance(gid) * 1000 / upem)  # the glyph's own width
             if chars:
@@ -215,11 +253,9 @@ class Drawer:
             if abs(widths[gid] - units) > 0.01:  # the glyph's advance differs from its width (kerning)
                 parts.append(f"<{hex_run}> {widths[gid] - units:.3f}")
                 hex_run = ""
-        if hex_run:
-            parts.append(f"<{hex_run}>")
+        flush()
         x = slot.x - width if slot.align == "right" else slot.x
-        return (f"q {slot.color} BT {name} {slot.size:.4g} Tf 1 0 0 1 {x:.3f} {slot.baseline:.3f} Tm "
-                f"[{' '.join(parts)}] TJ ET Q")
+        return f"q {slot.color} BT 1 0 0 1 {x:.3f} {slot.baseline:.3f} Tm {' '.join(ops)} ET Q"
 
     def _font(self, face: fonts.Face) -> pikepdf.Object:
         if face not in self.fonts:
@@ -235,21 +271,20 @@ class Drawer:
             extents = font.get_font_extents("ltr")
             scale = 1000 / upem
             descriptor = self.pdf.make_indirect(pikepdf.Dictionary(
-                Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name(_base_name(face)),
-                FontFamily=pikepdf.String(face.family), Flags=4,
+                Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name(_base_name(face)), Flags=4,
                 FontBBox=pikepdf.Array([0, round(extents.descender * scale), 1000,
                                         round(extents.ascender * scale)]),
                 ItalicAngle=0, Ascent=round(extents.ascender * scale), Descent=round(extents.descender * scale),
                 CapHeight=round(extents.ascender * scale), StemV=80,
                 FontFile3=self.pdf.make_indirect(pikepdf.Stream(self.pdf, b"", Subtype=pikepdf.Name.OpenType)),
             ))
-            from .assemble import _pdf_widths, _to_unicode_stream
+            from .pdffonts import pdf_widths, to_unicode_stream
 
             cid_font = self.pdf.make_indirect(pikepdf.Dictionary(
                 Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType0, BaseFont=pikepdf.Name(_base_name(face)),
                 CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"),
                                                  Ordering=pikepdf.String("Identity"), Supplement=0),
-                CIDToGIDMap=pikepdf.Name.Identity, W=_pdf_widths(widths), FontDescriptor=descriptor,
+                CIDToGIDMap=pikepdf.Name.Identity, W=pdf_widths(widths), FontDescriptor=descriptor,
             ))
             encoded = {gid: text.encode("utf-16-be").hex().encode() for gid, text in unicode_map.items()}
             ref.Type = pikepdf.Name.Font
@@ -257,8 +292,8 @@ class Drawer:
             ref.BaseFont = pikepdf.Name(_base_name(face))
             ref.Encoding = pikepdf.Name("/Identity-H")
             ref.DescendantFonts = pikepdf.Array([cid_font])
-            ref.ToUnicode = self.pdf.make_indirect(_to_unicode_stream(self.pdf, encoded))
+            ref.ToUnicode = self.pdf.make_indirect(to_unicode_stream(self.pdf, encoded))
 
 
 def _base_name(face: fonts.Face) -> str:
-    return "/JEBONF+" + face.family.replace(" ", "-") + ("-Bold" if face.weight == 700 else "")
+    return "/JEBONF+" + face.ps_name

@@ -142,15 +142,19 @@ def collector_at_default_pace() -> Iterator[None]:
 
 @contextmanager
 def deferred_fonts() -> Iterator[None]:
-    """While WeasyPrint writes a piece of a volume, the bundled faces are not subset: they go in
-    as empty programs, and `assemble` embeds each face once, cut to the glyphs all pieces used."""
+    """While WeasyPrint writes a PDF, the bundled faces are not subset: they go in as empty programs,
+    and `pdffonts.merge_fonts` embeds each face once, cut to the glyphs all pieces used.
+
+    This replaces `weasyprint.pdf.fonts.Font.clean`, which `build_fonts_dictionary` calls once per
+    font file before it embeds `font.file_content`; tests/test_pdf.py pins that behaviour of the
+    WeasyPrint version jebon is tested with (pyproject.toml pins it)."""
     from weasyprint.pdf.fonts import Font
 
     original = Font.clean
     families = {face.family for face in fonts.FACES}
 
     def clean(font: Any, to_unicode: Any, hinting: Any) -> None:
-        if font.family in families:
+        if font.family in families and not font.used_in_forms:
             font.file_content = b""
         else:
             original(font, to_unicode, hinting)
@@ -278,6 +282,26 @@ def _flatten_css() -> Any:
     return CSS(string="@page { size: 10000px 10000px; margin: 0 } html, body { margin: 0 }")
 
 
+def own_font_configuration() -> Any:
+    """A WeasyPrint font configuration that sees jebon's fonts only: fontconfig reads
+    fonts/fonts.conf (no font folder of the machine; the generic families and the fallbacks are the
+    bundled faces), so a book lays out with the same glyphs on every machine. The bundled faces come
+    in through the @font-face rules of `css_text`."""
+    import os
+
+    from weasyprint.text.fonts import FontConfiguration
+
+    before = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(resources.font_path(fonts.FONTCONFIG_FILE))
+    try:  # fontconfig reads the variable when the configuration is made, and only then
+        return FontConfiguration()
+    finally:
+        if before is None:
+            del os.environ["FONTCONFIG_FILE"]
+        else:
+            os.environ["FONTCONFIG_FILE"] = before
+
+
 def label_pdfx1a_2001(pdf: Any) -> None:
     """WeasyPrint labels its PDF/X-1a as the 2003 revision; the services ask for PDF/X-1a:2001, whose
     Info keys are `GTS_PDFXVersion (PDF/X-1:2001)` and `GTS_PDFXConformance (PDF/X-1a:2001)` (ISO
@@ -309,6 +333,13 @@ def weasy_fetcher(gate: BookFetcher) -> Any:
             return URLFetcherResponse(url, data, {"Content-Type": media_type})
 
     return _Fetcher()
+
+
+def ascii_id(ident: str) -> str:
+    """An element id as the PDF names it: letters, digits and `-.` kept, every other character
+    written `_hex_` (so `_` too: no two ids meet). A named destination is then ASCII, and the PDF's
+    name tree sorts the same by bytes (as the PDF specification says) and by text (as qpdf checks)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-.") else f"_{ord(c):x}_" for c in ident)
 
 
 def _mm(value: float) -> str:
@@ -389,16 +420,16 @@ class PdfBuilder:
         cid = chapter.article.id
         for el in section.iter():
             ident = el.get("id")
-            if ident and not ident.startswith(f"{cid}-"):
-                el.set("id", f"{cid}-{ident}")
+            if ident:
+                el.set("id", ascii_id(ident if ident.startswith(f"{cid}-") else f"{cid}-{ident}"))
         for a in section.iter("a"):
             href = a.get("href") or ""
             if href.startswith("#"):
-                a.set("href", f"#{cid}-{href[1:]}")
+                a.set("href", "#" + ascii_id(f"{cid}-{unquote(href[1:])}"))
             elif re.match(r"^ch\d+\.xhtml", href):
                 target, _, fragment = href.partition("#")
                 other = target.removesuffix(".xhtml")
-                a.set("href", f"#{other}-{fragment}" if fragment else f"#{other}-title")
+                a.set("href", "#" + ascii_id(f"{other}-{unquote(fragment)}" if fragment else f"{other}-title"))
         self._footnotes(section, cid)
         for heading in section.iter("h1", "h2", "h3"):
             # bookmarks and running heads read this clean copy (the text itself gets word joiners)
@@ -516,7 +547,7 @@ class PdfBuilder:
                     sub = lxml.html.Element("ol")
                     li.append(sub)
                 item = lxml.html.Element("li")
-                item.append(_el("a", heading.text, href=f"#{cid}-{heading.id}"))
+                item.append(_el("a", heading.text, href="#" + ascii_id(f"{cid}-{heading.id}")))
                 if heading.level == 2 or current is None:
                     sub.append(item)
                     current = item
@@ -558,7 +589,8 @@ class PdfBuilder:
 
     # -- layout and PDF ---------------------------------------------------------------------
     def css_text(self) -> str:
-        css_text = page_css(self.options, self.config.typography.justify) + resources.style("print.css")
+        faces = fonts.font_face_rules(lambda face: f"fonts/{face.file}", fonts.FACES)
+        css_text = faces + page_css(self.options, self.config.typography.justify) + resources.style("print.css")
         if self.options.color == "cmyk":
             css_text = color.to_cmyk(
                 f'@color-profile device-cmyk {{ src: url("{color.PROFILE_NAME}"); '
@@ -587,12 +619,11 @@ class PdfBuilder:
 
     def _context(self, css_text: str) -> tuple[BookFetcher, Any, Any, Any, dict[str, Any]]:
         from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
 
         flatten = round(self.options.text_width_mm / 25.4 * FLATTEN_PPI) if self.options.variant == "pdf/x-1a" else None
         gate = BookFetcher(self.rendered.assets, cmyk=self.options.color == "cmyk", flatten_px=flatten)
         fetcher = weasy_fetcher(gate)
-        font_config = FontConfiguration()  # one configuration for CSS() and write_pdf()
+        font_config = own_font_configuration()  # one configuration for CSS() and write_pdf()
         color_profiles: dict[str, Any] = {}  # likewise one dict, or the output intent is lost
         css = CSS(string=css_text, base_url=BASE, url_fetcher=fetcher, font_config=font_config,
                   color_profiles=color_profiles)
@@ -624,12 +655,16 @@ class PdfBuilder:
         return document
 
     def build_whole(self) -> PdfResult:
-        """One WeasyPrint call for the whole volume (tagged PDF/UA needs one structure tree)."""
+        """One WeasyPrint call for the whole volume (tagged PDF/UA needs one structure tree); its
+        fonts are embedded as the assembled volume's are (`pdffonts.merge_fonts`)."""
         document, gate, source = self.layout()
         document = self._pad(document)
         identifier = hashlib.sha256((source + repr(self.options)).encode()).hexdigest()[:32].encode()
-        with printfile.ua_tags(self.options.variant == "pdf/ua-1"):
-            data = printfile.finish_bytes(self._write(document, identifier), self.options)
+        with deferred_fonts(), printfile.ua_tags(self.options.variant == "pdf/ua-1"):
+            data = self._write(document, identifier)
+        from .pdffonts import merge_fonts
+
+        data = printfile.finish_bytes(data, self.options, first=merge_fonts)  # one open and save
         return PdfResult(data=data, pages=len(document.pages), image_dpi=_image_dpi(document),
                          refused=gate.refused)
 
@@ -796,6 +831,23 @@ class PdfBuilder:
                     obj.pop(key, None)
         if self.options.variant == "pdf/x-1a":
             label_pdfx1a_2001(pdf)
+
+
+def embed_fonts(data: bytes) -> bytes:
+    """A PDF written with `deferred_fonts`, with the bundled faces' programs embedded."""
+    import io
+
+    import pikepdf
+
+    from .pdffonts import merge_fonts
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        merge_fonts(pdf)
+        out = io.BytesIO()
+        streams = (pikepdf.ObjectStreamMode.generate if pdf.pdf_version >= "1.5"
+                   else pikepdf.ObjectStreamMode.disable)
+        pdf.save(out, object_stream_mode=streams, deterministic_id=True, fix_metadata_version=False)
+        return out.getvalue()
 
 
 def _emphasis_dots(root: etree._Element) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -56,9 +56,13 @@ def finish(pdf: pikepdf.Pdf, options: PrintOptions) -> None:
         _xmp_from_info(pdf)
 
 
-def finish_bytes(data: bytes, options: PrintOptions) -> bytes:
-    """`finish` on a PDF written in one piece (the single-call layout), saved as the assembly saves."""
+def finish_bytes(data: bytes, options: PrintOptions,
+                 first: Callable[[pikepdf.Pdf], None] | None = None) -> bytes:
+    """`finish` on a PDF written in one piece (the single-call layout), after `first` (the fonts'
+    embedding), saved as the assembly saves."""
     pdf = pikepdf.open(io.BytesIO(data))
+    if first is not None:
+        first(pdf)
     finish(pdf, options)
     buffer = io.BytesIO()
     streams = pikepdf.ObjectStreamMode.generate if pdf.pdf_version >= "1.5" else pikepdf.ObjectStreamMode.disable
