@@ -22,11 +22,11 @@ needs its page boxes set from the final page order. Here, on the whole file:
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
 
 import pikepdf
 
@@ -315,22 +315,25 @@ def _artifacts(pdf: pikepdf.Pdf) -> None:
                     owned.add((where.objgen[0], int(kid.MCID)))
     for page in pdf.pages:
         number = int(page.obj.objgen[0])
-        changed = False
-        out: list[Any] = []
-        for instruction in pikepdf.parse_content_stream(page):
-            operands: Any = instruction.operands
-            if (str(instruction.operator) == "BDC" and len(operands) == 2
-                    and isinstance(operands[1], pikepdf.Dictionary)):
-                mcid = operands[1].get("/MCID")
-                if mcid is not None and (number, int(mcid)) not in owned:
-                    instruction = pikepdf.ContentStreamInstruction(
-                        [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
-                        pikepdf.Operator("BDC"))
-                    changed = True
-            out.append(instruction)
-        if changed:
-            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+        contents = page.obj.get("/Contents")
+        parts = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+        for part in parts:
+            # Only the marked-content openings change; every other byte stays as WeasyPrint wrote it.
+            data = part.read_bytes()
+
+            def artifact(match: re.Match[bytes], number: int = number) -> bytes:
+                if (number, int(match.group(2))) in owned:
+                    return match.group(0)
+                return b"/Artifact <</Type /Pagination>> BDC"
+
+            changed = _MCID_BDC.sub(artifact, data)
+            if changed != data:
+                part.write(changed)
     _prune_parent_tree(pdf, owned)
+
+
+_MCID_BDC = re.compile(rb"/(\w+)\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+"""A marked-content opening as WeasyPrint writes it: `/Span <</MCID 12>> BDC`."""
 
 
 def _prune_parent_tree(pdf: pikepdf.Pdf, owned: set[tuple[int, int]]) -> None:
