@@ -55,13 +55,15 @@ INSTALL = {
     "pdfua": "pip install pdfua",
     "ingram": "pip install ingram-checker",
 }
-# PDFBox checks PDF/A-1b; these of its findings are what PDF/A-2b allows: transparency groups and
-# ExtGState alpha (2.2.1, 4.1.2), cross-reference streams (1.4), no CIDSet (3.1.11: optional in A-2),
+# PDFBox checks PDF/A-1b; these of its findings are what PDF/A-2b allows: transparency groups,
+# soft masks and ExtGState alpha (2.2.1, 2.2.2, 4.1.2), cross-reference streams (1.4), no CIDSet
+# (3.1.11: optional in A-2),
 # OpenType font programs (FontFile3 /OpenType is PDF 1.6; PDF/A-2 is PDF 1.7), and the pdfaid
 # identification, which PDFBox reads as A-1's (7.3 / 7.11: the same XMP passes page-validation's
 # PDF/A-2b profile). Everything else it finds counts for A-2b too.
-PDFBOX_NOT_A2 = ("2.2.1", "4.1.2", "3.1.11", "7.11")
-PDFBOX_NOT_A2_MESSAGES = ("cross reference streams are not allowed", "invalid /Subtype /OpenType in /FontFile3", "Schema is not set in this document : "
+PDFBOX_NOT_A2 = ("2.2.1", "2.2.2", "4.1.2", "3.1.11", "7.11")
+PDFBOX_NOT_A2_MESSAGES = ("cross reference streams are not allowed", "invalid /Subtype /OpenType in /FontFile3",
+                          "Schema is not set in this document : "
                           "http://www.aiim.org/pdfa/ns/id/", "PDF/A version number")
 PDFBOX_X1A = ("2.2.1", "4.1.2", "2.3.2", "3.1")  # transparency, image keys, font programs
 

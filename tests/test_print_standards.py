@@ -127,6 +127,21 @@ def _fonts_pending(path: Path) -> bool:
     return False
 
 
+def _ingram_left(findings: list[str]) -> list[str]:
+    """ingram-check's findings less what is not the file's fault. Resolution warnings are real
+    (below 300 ppi: jebon warns too; above 375 ppi: a file-size note for the 600 ppi flattened
+    drawings). ingram-check measures text against the TrimBox's numbers in MuPDF's page space, which
+    starts at the MediaBox's corner: with bleed it reads every bottom margin 0.125 in short — its
+    figure plus the bleed must reach 0.5 in (jebon's own check, in the PDF's space, is exact)."""
+    left = [f for f in findings if not f.startswith("warn resolution")]
+    for finding in list(left):
+        if finding.startswith("warn margins"):
+            edges = re.findall(r"(top|bottom|left|right): ([\d.]+)\"", finding)
+            assert edges and all(edge == "bottom" and float(value) + 0.125 >= 0.5 for edge, value in edges), finding
+            left.remove(finding)
+    return left
+
+
 def _without_font_findings(errors: list[str]) -> list[str]:
     return [e for e in errors if not (" font " in e and ("CIDToGIDMap" in e or "FontFamily" in e or "FontFile3" in e))]
 
@@ -319,7 +334,10 @@ def test_independent_validators(name: str, variant_pdfs: dict[str, Path], profil
             pytest.skip(f"{name} is not installed ({validate_pdf.INSTALL[name]})")
         if result.status != "fail":
             continue
-        label = f"{kind} {value}: " + "; ".join(result.findings[:5])
+        findings = _ingram_left(result.findings) if name == "ingram" else result.findings
+        if not findings:
+            continue
+        label = f"{kind} {value}: " + "; ".join(findings[:5])
         (excused if _fonts_pending(path) else failures).append(label)  # see _fonts_pending
     assert not failures, "\n".join(failures)
     if excused:
@@ -336,19 +354,8 @@ def test_sample_ingramspark_passes_the_ingram_checker(tmp_path: Path) -> None:
     result = validate_pdf.ingram(path, validate_pdf.Target(
         variant=options.variant, profile="ingramspark", trim_in=(options.width_mm / 25.4, options.height_mm / 25.4),
         bleed=True))
-    # The sample's two photographs are 266 and 293 ppi as placed (the checker's and jebon's warning);
-    # the flattened drawing is 600 ppi ("above 375 ppi increases file size").
-    left = [f for f in result.findings if not f.startswith("warn resolution")]
-    # ingram-check measures text against the TrimBox's numbers in MuPDF's page space, which starts at
-    # the MediaBox's corner: with bleed it reads every bottom margin 0.125 in short. jebon's own
-    # check (pdfium, in the PDF's space) finds nothing within 0.5 in; the checker's figure plus the
-    # bleed must reach 0.5 in too.
-    for finding in list(left):
-        if finding.startswith("warn margins"):
-            edges = re.findall(r"(top|bottom|left|right): ([\d.]+)\"", finding)
-            assert edges and all(edge == "bottom" and float(value) + 0.125 >= 0.5 for edge, value in edges), finding
-            left.remove(finding)
-    assert left == [], left
+    # The sample's two photographs are 266 and 293 ppi as placed (the checker's and jebon's warning).
+    assert _ingram_left(result.findings) == [], result.findings
     assert not [e for e in _errors(path, profile="ingramspark") if "trim, inside" in e]
 
 
@@ -361,3 +368,25 @@ def test_pdf13_header_keeps_offsets() -> None:
     assert data.startswith(b"%PDF-1.3") and len(data) == len(buffer.getvalue())
     with pikepdf.open(io.BytesIO(data)) as again:
         assert again.pdf_version == "1.3" and len(again.pages) == 1
+
+
+def test_no_stream_ends_with_a_carriage_return() -> None:
+    """A stream whose data ends in CR reads as CR LF before `endstream` to strict validators (PDF/A
+    /Length): such streams get an ASCIIHex layer and decode to the same bytes."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    flate = pikepdf.Stream(pdf, b"")
+    flate.write(b"x\x9c" + b"\x01" * 3 + b"\r", filter=pikepdf.Name.FlateDecode)  # raw bytes ending in CR
+    plain = pikepdf.Stream(pdf, b"q Q\r")
+    pdf.Root.JebonTest = pikepdf.Array([pdf.make_indirect(flate), pdf.make_indirect(plain)])
+    buffer = io.BytesIO()
+    pdf.save(buffer, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    data = buffer.getvalue()
+    assert b"\r\nendstream" in data
+    settled = printfile.settle_stream_ends(data)
+    assert b"\r\nendstream" not in settled
+    with pikepdf.open(io.BytesIO(settled)) as again:
+        first, second = again.Root.JebonTest
+        assert first.read_raw_bytes().endswith(b">") and first.Filter[0] == pikepdf.Name.ASCIIHexDecode
+        assert second.read_bytes() == b"q Q\r"
+    assert printfile.settle_stream_ends(settled) == settled

@@ -765,6 +765,7 @@ class PdfBuilder:
         data, pages = assemble(front_pdf, pieces, furniture, book_title=" ".join(self.meta.title.split()),
                                signature=self.options.signature,
                                finish=lambda pdf: printfile.finish(pdf, self.options))
+        data = printfile.settle_stream_ends(data)
         if self.options.variant == "pdf/x-1a":
             data = printfile.pdf13_header(data)
         return PdfResult(data=data, pages=pages,

@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 import pikepdf
 
@@ -67,7 +68,7 @@ def finish_bytes(data: bytes, options: PrintOptions,
     buffer = io.BytesIO()
     streams = pikepdf.ObjectStreamMode.generate if pdf.pdf_version >= "1.5" else pikepdf.ObjectStreamMode.disable
     pdf.save(buffer, object_stream_mode=streams, deterministic_id=True, fix_metadata_version=False)
-    out = buffer.getvalue()
+    out = settle_stream_ends(buffer.getvalue())
     return pdf13_header(out) if options.variant == "pdf/x-1a" else out
 
 
@@ -98,6 +99,42 @@ def ua_tags(active: bool = True) -> Iterator[None]:
         yield
     finally:
         tags._get_pdf_tag = original
+
+
+def settle_stream_ends(data: bytes) -> bytes:
+    """No stream's data may end with a carriage return: written before the line feed that precedes
+    `endstream`, it reads as a CR LF end-of-line, and strict validators (PDF/A's "Length equals the
+    bytes before the EOL") count one byte less than /Length. Flate data ends with the Adler-32 of
+    what it holds, any byte, so a volume's hundred streams often have one such. Those few streams
+    get an ASCIIHex layer on top (its data ends with `>`); object streams, whose bytes qpdf makes at
+    saving, are left out."""
+    if b"\r\nendstream" not in data:
+        return data
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Stream):
+                continue
+            raw = obj.read_raw_bytes()
+            if not raw.endswith(b"\r"):
+                continue
+            filters = obj.get("/Filter")
+            chain = list(filters) if isinstance(filters, pikepdf.Array) else [filters] if filters is not None else []
+            parms = obj.get("/DecodeParms")
+            parm_chain: list[Any] = (list(parms) if isinstance(parms, pikepdf.Array)
+                                     else [parms] if parms is not None else [])
+            if parm_chain:
+                parm_chain = [None] * (len(chain) - len(parm_chain)) + parm_chain
+            obj.write(raw.hex().encode("ascii") + b">", filter=pikepdf.Array([pikepdf.Name.ASCIIHexDecode, *chain]),
+                      decode_parms=pikepdf.Array([None, *parm_chain]) if parm_chain else None)
+        buffer = io.BytesIO()
+        header = data[:8]
+        # qpdf would otherwise decode the ASCIIHex layer and compress the stream again, as before;
+        # every other stream keeps the bytes it has (compressed by WeasyPrint or the assembly)
+        pdf.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.disable, deterministic_id=True,
+                 fix_metadata_version=False, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                 compress_streams=False)
+        out = buffer.getvalue()
+        return header + out[8:] if out[:8] != header and out.startswith(b"%PDF-1.") else out
 
 
 def pdf13_header(data: bytes) -> bytes:
