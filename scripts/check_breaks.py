@@ -2,7 +2,8 @@
 
 Usage: python scripts/check_breaks.py PDF SOURCE_DIR [--json]
 
-SOURCE_DIR is the book folder the PDF was built from. The PDF's lines come from pdftotext (poppler);
+SOURCE_DIR is the book folder the PDF was built from. The PDF's lines come from pypdfium2
+(`jebon.pdftext`, the lines as pdftotext would give them);
 the words come from jebon's own rendering of the sources. A break inside a word longer than a line
 (it must break or overflow), or after a separator (/ _ . ? & = #) of a long URL or file name, is
 allowed and counted apart. Exit status 1 when any fault is found.
@@ -14,7 +15,6 @@ import argparse
 import itertools
 import json
 import re
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ from lxml import etree
 
 from jebon.api import load_book
 from jebon.errors import Diagnostics
+from jebon.pdftext import page_lines
 from jebon.printing import resolve
 from jebon.render import XHTML_NS, render_volume
 from jebon.typography.linebreak import LINE_FILL, URL_BREAKS
@@ -45,9 +46,7 @@ class Report:
 
 
 def pdf_pages(pdf: Path) -> list[list[str]]:
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout
-    return [[line.strip() for line in page.split("\n") if line.strip()] for page in text.split("\f")]
+    return page_lines(pdf)
 
 
 def check(pdf: Path, book_dir: Path) -> Report:

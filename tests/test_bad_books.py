@@ -36,7 +36,7 @@ ERRORS: dict[str, tuple[str, int | None, str]] = {
     "bad-cp949": ("01.md", 1, 'encoding = "cp949"'),
     "bad-utf16": ("01.md", 1, "UTF-16"),
     "bad-path-escape": ("01.md", 5, "outside the book folder"),
-    "bad-path-absolute": ("01.md", 5, "outside the book folder"),
+    "bad-path-absolute": ("01.md", 5, "not found in the book folder"),
     "bad-file-url": ("01.md", 5, "file on this computer"),
 }
 SAFE = ["bad-hostile-html", "bad-control-chars", "bad-markdown-chokers", "bad-line-endings"]

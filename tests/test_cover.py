@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -19,6 +18,7 @@ from jebon.preflight import check_cover
 from jebon.printcover import make_covers
 from jebon.printing import PROFILES, cover_geometry, trim_mm
 
+from . import pdftools
 from .conftest import ROOT, SAMPLE
 
 runner = CliRunner()
@@ -121,12 +121,9 @@ def test_spine_text_only_on_a_wide_enough_spine(covers: dict[tuple[str, str, int
 
 def test_fonts_embedded(covers: dict[tuple[str, str, int], Path]) -> None:
     for path in covers.values():
-        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-        rows = listing.splitlines()[2:]
-        assert rows, listing
-        for row in rows:
-            assert row.split()[-5] == "yes", row  # the emb column
-            assert "Jebon" in row
+        faces = pdftools.fonts(path)
+        assert faces, path
+        assert all(face.embedded and "Jebon" in face.name for face in faces), faces
 
 
 def test_ingramspark_cover_is_cmyk(covers: dict[tuple[str, str, int], Path]) -> None:
@@ -219,3 +216,30 @@ def test_usage_errors_and_spine_override(tmp_path: Path) -> None:
     assert float(PdfReader(output["path"]).pages[0].mediabox.width) == pytest.approx(
         (2 * 3.0 + 2 * size[0] + 20) * PT_PER_MM, abs=0.5)
     assert not list((tmp_path / "out").glob(".*"))
+
+
+def test_cover_leaves_an_interior_built_with_other_settings_alone(tmp_path: Path) -> None:
+    """`cover --profile lulu` needs a Lulu interior (0.125 in bleed): the user's own book.toml build is
+    not rewritten with bleed, the cover builds its own interior beside it and says so; the next cover
+    reuses that one."""
+    book = _copy(SERIES_BOOK, tmp_path / "print-series")
+    made = runner.invoke(app, ["build", str(book), "--format", "pdf", "-v", "2"])
+    assert made.exit_code == 0, made.output
+    theirs = book / "build" / "print-series-vol02.pdf"
+    before = theirs.read_bytes()
+    result = runner.invoke(app, ["cover", str(book), "--profile", "lulu", "-v", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    interior = json.loads(result.stdout)["outputs"][0]["interior"]
+    assert Path(interior["path"]) == book / "build" / "print-series-vol02-lulu.pdf"
+    assert interior["built"] is True and interior["settings"] == "--profile lulu"
+    assert "print-series-vol02.pdf was built with book.toml's settings: left as it is" in interior["note"]
+    assert theirs.read_bytes() == before
+    page = PdfReader(interior["path"]).pages[0]
+    assert float(page.mediabox.width) - float(page.trimbox.width) == pytest.approx(2 * 0.125 * 72, abs=0.1)
+    shown = runner.invoke(app, ["cover", str(book), "--profile", "lulu", "-v", "2"])
+    assert shown.exit_code == 0 and "note: " in shown.stderr and "up to date" in shown.stdout
+    assert theirs.read_bytes() == before
+    # Built for the same service, the user's own file is the interior.
+    runner.invoke(app, ["build", str(book), "--format", "pdf", "-v", "2", "--profile", "kdp"])
+    kdp = json.loads(runner.invoke(app, ["cover", str(book), "--profile", "kdp", "-v", "2", "--json"]).stdout)
+    assert kdp["outputs"][0]["interior"]["path"] == str(theirs) and kdp["outputs"][0]["interior"]["built"] is False

@@ -40,3 +40,20 @@ def test_fonts_carry_their_licence(path: Path) -> None:
     assert name.getDebugName(0)
     assert "Open Font License" in (name.getDebugName(13) or "")
     assert name.getDebugName(14)
+
+
+def test_fontconfig_configuration_matches_the_faces() -> None:
+    """fonts/fonts.conf: no font folder of the machine; generic families → bundled faces; the fallback
+    families appended in the order of fonts.FACES (the order the EPUB's unicode-ranges follow)."""
+    from lxml import etree
+
+    from jebon import fonts
+
+    root = etree.parse(str(ROOT / "fonts" / fonts.FONTCONFIG_FILE)).getroot()
+    assert root.find(".//dir") is None and root.find(".//include") is None
+    generic = {m.findtext("test/string"): m.findtext("edit/string") for m in root.iter("match")
+               if m.find("test") is not None}
+    assert generic == {"serif": fonts.SERIF, "sans-serif": fonts.SANS, "monospace": fonts.MONO_FAMILY}
+    appended = [s.text for m in root.iter("match") if m.find("test") is None for s in m.iter("string")]
+    assert appended == list(dict.fromkeys(face.family for face in fonts.FALLBACK_FACES))
+    assert {face.file for face in fonts.FACES} == {p.name for p in FONT_FILES}

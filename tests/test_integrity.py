@@ -55,7 +55,7 @@ def _font_names(path: Path) -> set[str]:
 
 def _assert_whole(path: Path) -> None:
     data = path.read_bytes()
-    assert integrity.check(data) == []
+    assert integrity.check(data, thorough=True) == []
     warnings = _mupdf_warnings(path)
     assert warnings == "", warnings[:2000]
     errors = _ghostscript_errors(path)
@@ -252,21 +252,29 @@ def test_check_finds_a_bookmark_whose_title_is_not_on_its_page(whole_pdf: bytes)
             outline.root[0].title = "어디에도 없는 제목"
 
     problems = integrity.check(_broken(whole_pdf, retitle))
-    assert any("어디에도 없는 제목" in p and "not on page" in p for p in problems), problems
+    assert any("어디에도 없는 제목" in p and "not on the page" in p and integrity.page_of(p) for p in problems), \
+        problems
 
 
 def test_a_broken_pdf_is_not_written(copy_book: Callable[[Path], Path], tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the check fails, the build fails, names the file, and leaves the earlier PDF as it was."""
+    """When the check fails, the build fails naming the page and the article on it, leaves the earlier
+    PDF as it was, and still writes the EPUB."""
     book = copy_book(ROOT / "tests" / "books" / "features")
     out = tmp_path / "out"
     first = build(book, ["pdf"], out).outputs[0].path
     before = first.read_bytes()
-    monkeypatch.setattr(integrity, "check", lambda data: ["page 3: font X draws 2 glyph(s) its program does not have"])
+    with pikepdf.open(first) as pdf:  # the last page: in the last article
+        last = len(pdf.pages)
+    flaw = f"page {last}: font X draws 2 glyph(s) its program does not have"
+    monkeypatch.setattr(integrity, "check", lambda data, thorough=False: [flaw])
     with pytest.raises(JebonError) as failure:
-        build(book, ["pdf"], out, cache=False)
-    assert "the PDF is not whole: page 3" in str(failure.value)
+        build(book, ["pdf", "epub"], out, cache=False)
+    problem = next(p for p in failure.value.problems if p.severity == "error")
+    assert problem.message == f"the PDF is not whole: {flaw}"
+    assert problem.path is not None and problem.path.name == "c-third.md"
     assert first.read_bytes() == before
+    assert (out / "features.epub").is_file()
 
 
 # -- a big book -------------------------------------------------------------------------------------
@@ -344,3 +352,13 @@ def test_deferred_fonts_matches_the_weasyprint_it_patches(tmp_path: Path) -> Non
     whole = embed_fonts(deferred)
     assert all(size > 0 for size in programs(whole))
     assert integrity.check(whole) == []
+
+
+def test_spaces_and_emoji_sequences_are_not_flaws(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:
+    """Found on real books: an ideographic space (U+3000, an empty glyph) in a law, an emoji with its
+    variation selector (❤️) in a heading. Neither is a flaw: the PDF is written and whole."""
+    book = copy_book(ROOT / "tests" / "books" / "features")
+    article = sorted((book / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text("utf-8") + "\n\n## 커뮤니티의 ❤️으로\n\n제31조,\u3000제32조제2항\n", "utf-8")
+    out = build(book, ["pdf"], tmp_path / "out").outputs[0].path
+    assert integrity.check(out.read_bytes()) == []

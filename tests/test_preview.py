@@ -345,7 +345,7 @@ def test_cli_build_watch_refuses_json_and_a_missing_book(book: Path, tmp_path: P
     assert result.returncode == 2 and "--watch and --json" in result.stderr
     result = subprocess.run([sys.executable, "-m", "jebon", "build", str(tmp_path / "nowhere"), "--watch"],
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1 and "no such book folder" in result.stderr
+    assert result.returncode == 2 and "no such folder" in result.stderr  # a usage error, like any wrong argument
 
 
 # -- a real browser ----------------------------------------------------------------------------------
@@ -362,7 +362,10 @@ class Browser:
 
         exe = shutil.which("chromium") or shutil.which("chromium-browser")
         if exe is None:
-            pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
+            if os.environ.get("JEBON_NEED_BROWSER"):  # .ci/run installs it: there, its absence is a failure
+                pytest.fail("chromium is not installed (JEBON_NEED_BROWSER is set)")
+            pytest.skip("the browser test needs Chromium, which PyPI does not carry: "
+                        "apt-get install chromium (Debian) — .ci/run installs it")
         self.log = profile.with_suffix(".log")
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],

@@ -137,3 +137,40 @@ def test_series_volume_names_and_pdf_reuse(tmp_path: Path) -> None:
     assert [p["built"] for p in third["pdfs"]] == [True]
     unknown = runner.invoke(app, ["proof", str(book), "--volume", "3"])
     assert unknown.exit_code == 2 and "1–2" in unknown.stderr
+
+
+def test_proof_uses_the_pdf_as_it_was_built(tmp_path: Path) -> None:
+    """A `build --profile kdp` interior is proofed as it is, and laid out again with --profile kdp when
+    a source changes, never with book.toml's settings; a stale PDF whose settings jebon cannot know is
+    left alone with an error saying what to do."""
+    from jebon import built
+
+    book = _copy(SERIES_BOOK, tmp_path / "print-series")
+    made = runner.invoke(app, ["build", str(book), "--format", "pdf", "--profile", "kdp", "-v", "1", "--json"])
+    assert made.exit_code == 0, made.output
+    pdf = book / "build" / "print-series-vol01.pdf"
+    before = pdf.read_bytes()
+    assert not PdfReader(pdf).outline  # KDP forbids bookmarks; book.toml's settings have them
+    proofed = runner.invoke(app, ["proof", str(book), "-v", "1", "-p", "1", "--json"])
+    assert proofed.exit_code == 0, proofed.output
+    (interior,) = json.loads(proofed.stdout)["pdfs"]
+    assert interior["built"] is False and interior["settings"] == "--profile kdp"
+    assert pdf.read_bytes() == before
+    text = runner.invoke(app, ["proof", str(book), "-v", "1", "-p", "1"]).stdout
+    assert "print-series-vol01.pdf: " in text and "--profile kdp, up to date" in text
+    # A source changes: laid out again, with the flags it was built with.
+    article = book / "articles" / "01-button.md"
+    os.utime(article, (pdf.stat().st_mtime + 5, pdf.stat().st_mtime + 5))
+    again = json.loads(runner.invoke(app, ["proof", str(book), "-v", "1", "-p", "1", "--json"]).stdout)
+    assert again["pdfs"][0]["built"] is True and again["pdfs"][0]["settings"] == "--profile kdp"
+    assert not PdfReader(pdf).outline
+    record = built.read(pdf)
+    assert record is not None and record.flags == {"profile": "kdp"}
+    # Without its record, stale, and not a book.toml build: not touched.
+    built.record_path(pdf).unlink()
+    kept = pdf.read_bytes()
+    os.utime(article, (pdf.stat().st_mtime + 10, pdf.stat().st_mtime + 10))
+    refused = runner.invoke(app, ["proof", str(book), "-v", "1", "-p", "1"])
+    assert refused.exit_code == 1
+    assert "no record of" in refused.stderr and "--rebuild" in refused.stderr
+    assert pdf.read_bytes() == kept

@@ -17,9 +17,9 @@ from jebon.render import RenderedVolume, render_volume
 X = "{http://www.w3.org/1999/xhtml}"
 
 
-def render(tmp_path: Path, files: dict[str, str], extra: dict[str, bytes] | None = None
+def render(tmp_path: Path, files: dict[str, str], extra: dict[str, bytes] | None = None, toml: str = ""
            ) -> tuple[RenderedVolume, Diagnostics]:
-    (tmp_path / "book.toml").write_text('[book]\ntitle = "책"\n', encoding="utf-8")
+    (tmp_path / "book.toml").write_text('[book]\ntitle = "책"\n' + toml, encoding="utf-8")
     folder = tmp_path / "articles"
     folder.mkdir(exist_ok=True)
     for name, text in files.items():
@@ -61,7 +61,8 @@ def test_safe_inline_html_is_kept(tmp_path: Path) -> None:
 @pytest.mark.parametrize("snippet", ["<img src=https://example.com/x.png alt=그림>", "a & b < c", "<신 설>",
                                      "<p>열린 문단", "</div>",
                                      "<!-- 주석 -->", "{{#include other.md}}", "```\n닫히지 않은 코드",
-                                     "<b><i>엇갈린</b></i>", "제어\x01문자"])
+                                     "<b><i>엇갈린</b></i>", "제어\x01문자",
+                                     "<ul style={\n  {\n    color: 'pink'\n  }\n}>\n<li>JSX</li>\n</ul>"])
 def test_output_is_well_formed_whatever_the_input(tmp_path: Path, snippet: str) -> None:
     volume, _ = render(tmp_path, {"a.md": f"# 제목\n\n{snippet}\n\n끝.\n"})
     html = volume.chapters[0].html
@@ -85,16 +86,57 @@ def test_links_between_articles(tmp_path: Path) -> None:
     assert "01-a.md:3" in messages and "nope.md" in messages and "#없음" in messages
 
 
-@pytest.mark.parametrize("target", ["[밖](../../etc/passwd)", "[밖](/etc/passwd)", "[밖](file:///etc/passwd)",
-                                    "![밖](../../etc/hostname)", "![밖](file:///etc/hostname)",
-                                    "![밖](/etc/hostname)", "![링크](escape.png)"])
-def test_paths_leaving_the_book_are_refused(tmp_path: Path, target: str) -> None:
+@pytest.mark.parametrize("target, words", [
+    ("![밖](../../etc/hostname)", "outside the book folder"), ("![밖](file:///etc/hostname)", "file on this computer"),
+    ("![밖](/../../etc/hostname)", "outside the book folder"), ("![링크](escape.png)", "outside the book folder"),
+    ("![밖](/etc/hostname)", "not found in the book folder"),
+])
+def test_images_leaving_the_book_are_refused(tmp_path: Path, target: str, words: str) -> None:
+    """An image is read: one outside the book folder (or on this computer) stops the build; a
+    site-root path is looked up in the book folder only."""
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "escape.png").symlink_to("/etc/hostname")
     with pytest.raises(JebonError) as info:
         render(tmp_path, {"a.md": f"# 제목\n\n줄 하나\n\n{target}\n"})
     message = str(info.value)
-    assert "a.md:5:" in message and ("outside the book folder" in message or "file on this computer" in message)
+    assert "a.md:5:" in message and words in message
+
+
+def test_site_root_paths_are_the_book_folders(tmp_path: Path) -> None:
+    """Markdown from a website names its images and pages from the site's root (`/assets/…`): with
+    the site's folders copied into the book folder, they resolve there."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(buffer, format="PNG")
+    volume, diag = render(tmp_path, {
+        "01-a.md": "# 가\n\n![저장소 만들기](/assets/images/repo.png)\n\n[다음 글](/articles/02-b.md)을 보세요.\n",
+        "02-b.md": "# 나\n\n본문\n",
+    }, {"assets/images/repo.png": buffer.getvalue()})
+    assert [a.name.split("/")[-1][:5] for a in volume.assets] == ["repo-"]
+    assert [a.get("href") for a in tree(volume).iter(f"{X}a")] == ["ch02.xhtml"]
+    assert not diag.warnings
+
+
+@pytest.mark.parametrize("target, words", [
+    ("/notices/", "a path on a website"), ("/docs/x#설치", "a path on a website"),
+    ("/etc/passwd", "a path on a website"), ("../../etc/passwd", "outside the book folder"),
+    ("file:///etc/passwd", "file on this computer"), ("<a href='file:///C:/문서/초안.md'>", "file on this computer"),
+])
+def test_links_that_cannot_be_followed_become_text(tmp_path: Path, target: str, words: str) -> None:
+    """A link reads nothing: a site-root link from a web page (`/notices/`), one that leaves the
+    book folder or one to a file on this computer becomes its text with a warning at its line, and
+    the book builds (a real 298-article book stopped at its first `/notices/`)."""
+    link = f"{target}공지</a>" if target.startswith("<a") else f"[공지 사항]({target})"
+    volume, diag = render(tmp_path, {"a.md": f"# 제목\n\n줄 하나\n\n사이트의 {link}를 보세요.\n"})
+    root = tree(volume)
+    assert root.find(f".//{X}a") is None
+    assert "사이트의 공지" in "".join(root.itertext())
+    assert not diag.errors
+    assert any("a.md:5:" in str(p) and words in str(p) and "becomes text" in str(p) for p in diag.warnings), \
+        [str(p) for p in diag.warnings]
 
 
 def test_footnotes_and_reference_labels_do_not_collide(tmp_path: Path) -> None:
@@ -119,6 +161,25 @@ def test_headings_demoted_below_the_title(tmp_path: Path) -> None:
     assert root.find(f".//{X}h1").text == "제목"
     assert [h.text for h in root.iter(f"{X}h2")] == ["큰 절"]
     assert [(h.level, h.text) for h in volume.chapters[0].headings] == [(2, "큰 절"), (3, "작은 절")]
+
+
+@pytest.mark.parametrize("markdown, levels, line", [
+    ("### 셋\n\n##### 다섯\n\n### 셋 둘\n\n#### 넷\n", [2, 3, 2, 3], 4),
+    ("# 하나\n\n### 셋\n\n#### 넷\n\n## 둘\n", [2, 3, 4, 3], 6),
+    ("## 둘\n\n#### 넷\n\n##### 다섯\n\n#### 넷 둘\n\n### 셋\n", [2, 3, 4, 3, 3], 6),
+])
+def test_headings_never_skip_a_level(tmp_path: Path, markdown: str, levels: list[int], line: int) -> None:
+    """h1 → h3 in the output confuses screen readers (DAISY Ace: heading levels skip) and leaves a
+    hole in the contents: each heading is set one level below the heading it belongs under, with
+    one warning for the article, at the first heading that skipped."""
+    volume, diag = render(tmp_path, {"a.md": "---\ntitle: 제목\n---\n" + markdown})
+    root = tree(volume)
+    found = [int(etree.QName(h).localname[1]) for h in root.iter() if etree.QName(h).localname in
+             ("h2", "h3", "h4", "h5", "h6")]
+    assert found == levels
+    assert [h.level for h in volume.chapters[0].headings] == [n for n in levels if n <= 3]
+    (warning,) = diag.warnings
+    assert f"a.md:{line}:" in str(warning) and "skips a level" in str(warning)
 
 
 def test_image_type_from_bytes_and_figure(tmp_path: Path) -> None:
@@ -297,3 +358,238 @@ def test_real_paths_match_realpath_with_links(tmp_path: Path) -> None:
              tmp_path / "link" / "missing.md"]
     assert _real_paths(paths) == [os.path.realpath(p) for p in paths]
     assert len(set(_real_paths(paths[:5]))) == 1
+
+
+def _shape(el: etree._Element) -> str:
+    """Lists, quotes and code of a chapter body as a compact string: `ul(li(가 ul(li(나))))`."""
+    parts = []
+    for child in el:
+        name = etree.QName(child).localname
+        if name in ("ul", "ol", "li", "blockquote"):
+            own = " ".join(" ".join(str(t) for t in _own(child)).split())
+            inner = _shape(child)
+            parts.append(f"{name}({' '.join(filter(None, (own, inner)))})")
+        elif name == "pre":
+            parts.append(f"pre({''.join(child.itertext())!r})")
+        elif name == "p" and etree.QName(el).localname != "li":
+            parts.append(f"p({' '.join(''.join(child.itertext()).split())})")
+        elif name == "p":
+            parts.append(" ".join("".join(child.itertext()).split()))
+    return " ".join(parts)
+
+
+def _own(el: etree._Element) -> list[str]:
+    texts = [el.text or ""]
+    for child in el:
+        if etree.QName(child).localname not in ("ul", "ol", "li", "blockquote", "pre", "p"):
+            texts.append("".join(child.itertext()))
+        texts.append(child.tail or "")
+    return texts
+
+
+@pytest.mark.parametrize("markdown, shape", [
+    # Typora, Obsidian and Notion nest by the item's content column: 2 spaces under "-", 3 under "1."
+    ("- 위\n  - 아래\n    - 더 아래\n  - 다시 아래\n- 끝\n",
+     "ul(li(위 ul(li(아래 ul(li(더 아래))) li(다시 아래))) li(끝))"),
+    ("1. 첫째\n   - 세부\n   - 세부 둘\n2. 둘째\n", "ol(li(첫째 ul(li(세부) li(세부 둘))) li(둘째))"),
+    ("* 넷 칸\n    * 예전처럼\n        * 여덟 칸\n", "ul(li(넷 칸 ul(li(예전처럼 ul(li(여덟 칸))))))"),
+    # a list right after a paragraph line; "2." there is not a list (CommonMark), nor "- - -"
+    ("준비물은 다음과 같다.\n- 하나\n- 둘\n", "p(준비물은 다음과 같다.) ul(li(하나) li(둘))"),
+    ("그해 우승 팀은\n2. 순위로 밀렸다.\n", "p(그해 우승 팀은 2. 순위로 밀렸다.)"),
+    ("- 가\n- - -\n- 나\n", "ul(li(가)) ul(li(나))"),
+    ("- 항목\n\n  이어지는 문단\n  - 문단 뒤 목록\n- 형제\n",
+     "ul(li(항목 이어지는 문단 ul(li(문단 뒤 목록))) li(형제))"),
+    ("- 게으른\n줄도 항목이다\n- 다음\n", "ul(li(게으른 줄도 항목이다) li(다음))"),
+    ("1) 괄호 번호\n2) 둘째\n", "ol(li(괄호 번호) li(둘째))"),
+    ("> 인용 속\n> - 가\n>   - 나\n", "blockquote(p(인용 속) ul(li(가 ul(li(나)))))"),
+    ("- 가\n  > 항목 속 인용\n- 나\n", "ul(li(가 blockquote(p(항목 속 인용))) li(나))"),
+    # code is never rewritten: a fence in an item, fences and indented code outside lists
+    ("- 설치\n  ```sh\n  pip install jebon\n    --upgrade\n  ```\n- 끝\n",
+     "ul(li(설치 pre('pip install jebon\\n  --upgrade\\n')) li(끝))"),
+    ("```\n  - 코드 속\n    - 목록\n```\n", "pre('  - 코드 속\\n    - 목록\\n')"),
+    ("  ```\n  두 칸 들여쓴 펜스\n  ```\n", "pre('두 칸 들여쓴 펜스\\n')"),
+    ("문단\n\n    - 들여쓴 코드\n      - 그대로\n", "p(문단) pre('- 들여쓴 코드\\n  - 그대로\\n')"),
+])
+def test_lists_are_read_as_commonmark_readers_do(tmp_path: Path, markdown: str, shape: str) -> None:
+    volume, diag = render(tmp_path, {"a.md": "# 제목\n\n" + markdown})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    assert _shape(body) == shape
+    assert not diag.warnings
+
+
+def test_abbreviations_match_before_a_korean_particle(tmp_path: Path) -> None:
+    """`*[EMS]: …` marks EMS in `EMS는`, `EMS로` (Python-Markdown's `\\b` never matched there), not
+    inside a longer Latin word."""
+    volume, _ = render(tmp_path, {"a.md": "# 제목\n\n*[EMS]: 국제 특급 우편\n*[한은]: 한국은행\n\n"
+                                          "EMS는 빠르지만 EMS로 보내면 비싸다. EMSX나 XEMS는 다른 말이다. "
+                                          "한은 발표와 한은행은 다르다.\n"})
+    abbrs = [(a.text, a.get("title")) for a in tree(volume).iter(f"{X}abbr")]
+    assert abbrs == [("EMS", "국제 특급 우편"), ("EMS", "국제 특급 우편"), ("한은", "한국은행")]
+
+
+@pytest.mark.parametrize("setting", ["", "[typography]\nruby = false\n"])
+def test_ruby_off_prints_the_base_with_its_reading(tmp_path: Path, setting: str) -> None:
+    """`ruby = false` prints 郵遞局(우체국), never the raw `{郵遞局|우체국}`; code keeps it as written."""
+    volume, _ = render(tmp_path, {"a.md": "# 제목\n\n{郵遞局|우체국}에 들렀다. `{a|b}`는 코드.\n"}, toml=setting)
+    root = tree(volume)
+    text = "".join(root.find(f".//{X}div[@class='chapter-body']/{X}p").itertext())
+    if setting:
+        assert root.find(f".//{X}ruby") is None
+        assert text == "郵遞局(우체국)에 들렀다. {a|b}는 코드."
+    else:
+        assert root.find(f".//{X}ruby").text == "郵遞局"
+        assert "{" not in text.replace("{a|b}", "")
+
+
+@pytest.mark.parametrize("fence, language, title", [
+    ("```js src/App.js active", "language-js", "src/App.js"),
+    ("```rust,ignore,does_not_compile", "language-rust", None),
+    ("```vue-html{1}", "language-vue-html", None), ("```js {2-3}", "language-js", None),
+    ('```py title="hello.py"', "language-py", "hello.py"), ("~~~console", "language-console", None),
+    ("```", None, None), ("```{ .toml }", "language-toml", None),
+])
+def test_fences_with_any_info_string_are_code(tmp_path: Path, fence: str, language: str | None,
+                                              title: str | None) -> None:
+    """CommonMark takes the info string's first word as the language; Python-Markdown saw no fence
+    at all after `js src/App.js` or `rust,ignore` (React, Rust and Vue docs) and read the code as
+    Markdown, dropping `<button>` as a form control. The file name is shown above the code."""
+    close = fence[:3]
+    volume, diag = render(tmp_path, {"a.md": f"# 제목\n\n예제:\n\n{fence}\n<button @click=\"count++\">\n"
+                                              f"  {{{{ count }}}}\n</button>\n{close}\n\n끝.\n"})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    code = body.find(f"{X}pre/{X}code")
+    assert code.text == '<button @click="count++">\n  {{ count }}\n</button>\n'
+    assert code.get("class") == language
+    label = body.find(f"{X}p[@class='code-title']")
+    assert (label.text if label is not None else None) == title
+    if label is not None:
+        assert label.getnext().tag == f"{X}pre"
+    assert not diag.warnings
+
+
+def test_raw_html_from_web_pages(tmp_path: Path) -> None:
+    """What web pages and GitHub READMEs write: a <div> checklist of <input type=checkbox> and
+    <label> reads as a checklist (glyphs the bundled fonts have, named for screen readers), so do
+    task lists; <details> prints open with its Markdown read; <figure> keeps its image and
+    caption; <kbd> stays. Other form controls still go, with a warning at their line."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(buffer, format="PNG")
+    text = ("# 제목\n\n<div class=\"clearfix mb-2\">\n  <input type=\"checkbox\" id=\"c1\" value=\"checkbox\">\n"
+            "  <label for=\"c1\">\n  라이선스가 있나요?\n  </label>\n</div>\n\n"
+            "<p><input type=\"checkbox\" checked disabled> 원고 쓰기 <input type=radio checked> 예</p>\n\n"
+            "- [x] 표지 고르기\n- [ ] 인쇄소 정하기\n\n"
+            "<details>\n<summary>더 보기</summary>\n\n접혀 있던 **내용**입니다.\n\n</details>\n\n"
+            "<figure>\n\n![골목 사진](img/a.png)\n\n<figcaption>골목 입구</figcaption>\n</figure>\n\n"
+            "저장은 <kbd>Ctrl</kbd>+<kbd>S</kbd>.\n\n<form><input type=\"text\" name=\"q\"></form>\n\n"
+            "<input type=\"text\">\n")
+    volume, diag = render(tmp_path, {"a.md": text}, {"articles/img/a.png": buffer.getvalue()})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    boxes = [(b.text, b.get("aria-label")) for b in body.iter(f"{X}span") if "checkbox" in (b.get("class") or "")]
+    assert boxes == [("□", "선택 안 됨"), ("▣", "선택됨"), ("◉", "선택됨"), ("▣", "선택됨"), ("□", "선택 안 됨")]
+    checklist = body.find(f"{X}div[@class='clearfix mb-2']")
+    assert " ".join("".join(checklist.itertext()).split()) == "□ 라이선스가 있나요?"
+    assert [li.get("class") for li in body.iter(f"{X}li")] == ["task", "task"]
+    assert "[x]" not in "".join(body.itertext())
+    details = body.find(f"{X}details")
+    assert details.get("open") == "open" and details.find(f"{X}summary").text == "더 보기"
+    assert details.find(f"{X}p/{X}strong").text == "내용"
+    figure = body.find(f"{X}figure")
+    assert [etree.QName(c).localname for c in figure] == ["img", "figcaption"]
+    assert figure.find(f"{X}figcaption").text == "골목 입구" and figure.find(f"{X}img").get("alt") == "골목 사진"
+    assert [k.text for k in body.iter(f"{X}kbd")] == ["Ctrl", "S"]
+    html = volume.chapters[0].html
+    assert "<input" not in html and "<label" not in html and "<form" not in html
+    messages = [str(p) for p in diag.warnings]
+    assert len(messages) == 2, messages
+    assert any("a.md:31:" in m and "<form>" in m for m in messages)
+    assert any("a.md:33:" in m and "<input>" in m for m in messages)
+
+
+def test_warnings_point_at_the_html_outside_code(tmp_path: Path) -> None:
+    """A web page's example shows `<button>` in code before the page's own live `<button>`: the
+    warning names the line of the one removed, not of the example."""
+    button = '<button @click="open = true">열기</button>'
+    text = (f"# 제목\n\n예제는 `<button>`으로 시작한다.\n\n```vue\n<template>\n  {button}\n</template>\n```\n\n"
+            f"아래 단추를 눌러 보세요.\n\n<div class=\"demo\">\n  {button}\n</div>\n")
+    volume, diag = render(tmp_path, {"a.md": text})
+    (warning,) = diag.warnings
+    assert "a.md:14:" in str(warning) and "<button>" in str(warning)
+    assert tree(volume).find(f".//{X}pre/{X}code").text.startswith("<template>")
+
+
+def test_links_whose_url_has_parentheses(tmp_path: Path) -> None:
+    """Wikipedia-style URLs keep their parentheses (inline, autolink, reference, with a title), and a
+    CommonMark `<…>` destination with spaces becomes a valid URL."""
+    volume, diag = render(tmp_path, {"a.md": (
+        "# 제목\n\n[활자 (인쇄)](https://ko.wikipedia.org/wiki/활자_(인쇄))와 <https://example.com/a_(b)>, [참고][r], "
+        "[꺾쇠](<https://example.com/회의록 (봄).pdf>), [제목](https://example.com/x_(y) \"설명 (괄호)\").\n\n"
+        "[r]: https://example.com/ref_(c)\n")})
+    links = [(a.get("href"), a.get("title")) for a in tree(volume).iter(f"{X}a")]
+    assert links == [("https://ko.wikipedia.org/wiki/활자_(인쇄)", None), ("https://example.com/a_(b)", None),
+                     ("https://example.com/ref_(c)", None), ("https://example.com/회의록%20(봄).pdf", None),
+                     ("https://example.com/x_(y)", "설명 (괄호)")]
+    assert not diag.warnings
+
+
+def test_code_in_quotes_mdx_heading_ids_and_inline_triple_backticks(tmp_path: Path) -> None:
+    """mdBook quotes code (`> ```rust`): its `# ` lines were headings, two of them empty (an EPUB
+    nav epubcheck refuses); MDX writes heading ids as `{/*id*/}`; ```` ```x``` ```` at the start of a
+    line is inline code, not a fence that swallows the rest."""
+    text = ("# 제목\n\n> ```rust\n> # #[derive(Debug)]\n> # struct Point {\n> #\n> fn main() {}\n> ```\n\n"
+            "## 조건부로 반환하기 {/*conditionally-returning-jsx*/}\n\n```Dropping CustomSmartPointer```로 끝난다.\n\n"
+            "## 다음 절\n")
+    volume, diag = render(tmp_path, {"a.md": text})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    assert body.find(f"{X}blockquote/{X}pre/{X}code").text.startswith("# #[derive(Debug)]\n# struct Point {\n#\n")
+    headings = [(h.get("id"), "".join(h.itertext())) for h in body.iter(f"{X}h2")]
+    assert headings == [("conditionally-returning-jsx", "조건부로 반환하기"), ("다음-절", "다음 절")]
+    assert body.find(f"{X}p/{X}code").text == "Dropping CustomSmartPointer"
+    assert not diag.warnings
+
+
+def test_html_that_xhtml_refuses_is_mended(tmp_path: Path) -> None:
+    """What epubcheck refused in real books: `<wbr>` holding the text after it, `width="252px"`,
+    one id three times (an example's `<div id="app">`), an empty heading; an `<img>` with no src is
+    left out with a warning at its own line (not "remote image ''")."""
+    text = ("# 제목\n\n<code>process.env<wbr>.NODE_ENV</code> 값.\n\n"
+            "<img src=\"images/a.png\" width=\"252px\" height=\"50%\" alt=\"그림\">\n\n"
+            "<div id=\"app\">하나</div>\n\n<div id=\"app\">둘</div>\n\n<h2></h2>\n\n"
+            "<img id=\"13364974\"></img>\n\n<div class=\"demo\">\n  <li>하나</li>\n  <li>둘</li> 뒤\n</div>\n\n끝\n")
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="PNG")
+    volume, diag = render(tmp_path, {"a.md": text}, {"articles/images/a.png": buffer.getvalue()})
+    body = tree(volume).find(f".//{X}div[@class='chapter-body']")
+    code = body.find(f"{X}p/{X}code")
+    assert code.text == "process.env" and code[0].tag == f"{X}wbr" and code[0].tail == ".NODE_ENV" and not len(code[0])
+    img = body.find(f".//{X}img")
+    assert img.get("width") == "252" and img.get("height") is None
+    assert [d.get("id") for d in body.iter(f"{X}div") if d.get("id")] == ["app", "app-2"]
+    assert body.find(f"{X}h2") is None and len(body.findall(f".//{X}img")) == 1
+    stray = body.find(f"{X}div[@class='demo']/{X}ul")
+    assert [li.text for li in stray] == ["하나", "둘"] and stray.tail.strip() == "뒤"
+    (warning,) = diag.warnings
+    assert "a.md:13:" in str(warning) and "no source" in str(warning)
+
+
+def test_link_warnings_name_the_links_own_line(tmp_path: Path) -> None:
+    """`/learn` is looked for as a link (`](/learn)`), not as the start of `/learn/passing-props`."""
+    _, diag = render(tmp_path, {"a.md": "# 제목\n\n[안내](/learn/passing-props)\n\n문단\n\n[배우기](/learn)\n"})
+    lines = sorted((p.line, p.message.split("'")[1]) for p in diag.warnings)
+    assert lines == [(3, "/learn/passing-props"), (7, "/learn")]
+
+
+@pytest.mark.parametrize("first_line", ["# 반응성 기본 {#reactivity-fundamentals}", "# 반응성 기본 {/*reactivity*/}"])
+def test_a_heading_id_is_not_part_of_the_title(tmp_path: Path, first_line: str) -> None:
+    """`# 반응성 기본 {#id}` (VitePress) and `{/*id*/}` (MDX) as an article's first line: the title,
+    contents entry, running head and bookmark read 반응성 기본."""
+    volume, _ = render(tmp_path, {"a.md": f"{first_line}\n\n본문\n"})
+    assert volume.chapters[0].article.title == "반응성 기본"
+    assert tree(volume).find(f".//{X}h1").text == "반응성 기본"

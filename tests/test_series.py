@@ -163,3 +163,37 @@ def test_cli_volume_selection_and_list(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["build", str(SERIES), "--volume", "9"])
     assert bad.exit_code == 2 and "volumes 1–4" in bad.stderr
     assert list_volumes(SERIES, tmp_path)[3]["last"] == "42-letter.md"
+
+
+def test_the_series_title_names_every_volume(copy_book: Callable[[Path], Path], tmp_path: Path) -> None:
+    """`[series] title` (not the book's title) is what the cover, dc:title, the PDF title and `jebon list`
+    call a volume; a `[[volumes]] title` is the volume's own title (its subtitle), and the series page
+    lists the volumes by their titles."""
+    book = copy_book(SERIES)
+    head = (book / "book.toml").read_text(encoding="utf-8").split("[series]")[0]
+    head = head.replace('title = "골목 빵집 편지"', 'title = "하늘 우체국"')
+    (book / "book.toml").write_text(head + '[series]\ntitle = "하늘 우체국 연대기"\n\n[[volumes]]\ntitle = "첫 해"\n'
+                                    'files = ["01-letter.md", "02-letter.md"]\n\n[[volumes]]\n'
+                                    'files = ["03-letter.md", "04-letter.md"]\n', encoding="utf-8")
+    report = build(book, ["epub", "pdf"], tmp_path / "out", jobs=1)
+    files = {o.path.name: o.path for o in report.outputs}
+    first, second = Epub(files["series-vol01.epub"]), Epub(files["series-vol02.epub"])
+    assert first.opf.find(".//dc:title[@id='title']", NS).text == "하늘 우체국 연대기 제1권"
+    assert first.opf.find(".//dc:title[@id='subtitle']", NS).text == "첫 해"
+    assert second.opf.find(".//dc:title[@id='title']", NS).text == "하늘 우체국 연대기 제2권"
+    cover = second.xml("EPUB/cover.xhtml").find(f".//{X}img")
+    assert cover.get("alt") == "표지: 하늘 우체국 연대기 제2권"
+    title_page = "".join(second.xml("EPUB/title.xhtml").itertext())
+    assert "하늘 우체국 연대기 제2권" in title_page and "하늘 우체국 제2권" not in title_page
+    entries = ["".join(li.itertext()) for li in second.xml("EPUB/series.xhtml").iter(f"{X}li")]
+    assert entries == ["제1권 첫 해", "제2권 (이 책)"]
+    for name in ("series-vol01.pdf", "series-vol02.pdf"):
+        info = PdfReader(files[name]).metadata
+        assert info.title.startswith(f"하늘 우체국 연대기 제{name[-5]}권") and info["/series"] == "하늘 우체국 연대기"
+    pdf_pages = " ".join(p.extract_text() or "" for p in PdfReader(files["series-vol02.pdf"]).pages[:8])
+    assert "제1권 첫 해" in pdf_pages and "하늘 우체국 제2권" not in pdf_pages
+    rows = list_volumes(book, tmp_path / "out")
+    assert [(r["title"], r["subtitle"]) for r in rows] == [("하늘 우체국 연대기 제1권", "첫 해"),
+                                                           ("하늘 우체국 연대기 제2권", None)]
+    listing = CliRunner().invoke(app, ["list", str(book), "--out", str(tmp_path / "out")], env={"COLUMNS": "80"})
+    assert "하늘 우체국 연대기 제2권" in listing.stdout and "첫 해" in listing.stdout

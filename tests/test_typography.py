@@ -4,7 +4,6 @@ result on the sample book (no mid-word breaks, no forbidden line starts or ends,
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from jebon.render import XHTML_NS, remove_keep_tail
 from jebon.typography.linebreak import WJ, Gluer
 from jebon.typography.punctuation import Rules, normalise_text
 
+from . import pdftools
 from .conftest import ROOT, SAMPLE, Epub
 
 X = f"{{{XHTML_NS}}}"
@@ -87,15 +87,6 @@ def test_emphasis_marks_and_ruby_in_the_epub(sample_epub: Epub) -> None:
     assert marked is not None
 
 
-def _pdftotext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
-
-
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason=".ci/run installs poppler-utils")
-
-
-@needs_poppler
 def test_check_breaks_reports_zero_faults_in_word_mode(sample_pdf: Path) -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_breaks.py"), str(sample_pdf), str(SAMPLE),
                            "--json"], capture_output=True, text=True)
@@ -107,7 +98,6 @@ def test_check_breaks_reports_zero_faults_in_word_mode(sample_pdf: Path) -> None
     assert proc.returncode == 0
 
 
-@needs_poppler
 def test_check_breaks_finds_syllable_breaks(tmp_path: Path, copy_book: Callable[[Path], Path]) -> None:
     book = copy_book(SAMPLE)
     toml = (book / "book.toml").read_text(encoding="utf-8")
@@ -122,11 +112,10 @@ def test_check_breaks_finds_syllable_breaks(tmp_path: Path, copy_book: Callable[
     assert report["forbidden_starts"] == 0 and report["forbidden_ends"] == 0
 
 
-@needs_poppler
 def test_pdf_text_is_the_source_text(sample_pdf: Path, sample_epub: Epub) -> None:
     """No joiners in the extracted text, and every prose word of the book is found whole
     (copy and search find Korean words)."""
-    text = _pdftotext(sample_pdf)
+    text = pdftools.text(sample_pdf)
     assert WJ not in text
     assert all(WJ not in (page.extract_text() or "") for page in PdfReader(sample_pdf).pages)
     tokens = set(text.split())

@@ -20,7 +20,8 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
     (wheel,) = dist.glob("jebon-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "jebon/_data/styles/epub.css" in names
-    assert "jebon/_data/fonts/JebonSerifKR-Regular.otf" in names
+    assert "jebon/_data/fonts/JebonSerifKR-Regular.otf" in names and "jebon/_data/fonts/fonts.conf" in names
+    assert "jebon/_data/docs/printing.md" in names and "jebon/_data/docs/README.md" in names  # jebon help
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
@@ -44,4 +45,11 @@ def test_installed_wheel_builds_a_book(tmp_path: Path) -> None:
                    capture_output=True)
     epub = zipfile.ZipFile(work / "out" / "book.epub")
     fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/")]
-    assert len(fonts) == 4 and all(epub.getinfo(n).file_size > 1000 for n in fonts)
+    # the four body faces and the monospaced one (the book has code), from the wheel's own fonts/
+    assert len(fonts) == 5 and all(epub.getinfo(n).file_size > 1000 for n in fonts)
+    guide = subprocess.run([str(env_dir / "bin" / "jebon"), "help", "series"], cwd=work, check=True,
+                           capture_output=True, text=True).stdout
+    assert guide.startswith("### A series in volumes")
+    where = subprocess.run([str(env_dir / "bin" / "jebon"), "help", "printing", "--path"], cwd=work, check=True,
+                           capture_output=True, text=True).stdout.strip()
+    assert where.startswith(purelib) and Path(where).is_file()

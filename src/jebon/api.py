@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import built, fonts, printing, sources, summary
 from . import config as config_mod
-from . import fonts, printing, sources
 from .cache import CACHE_DIR, Cache
 from .errors import Diagnostics, JebonError, Problem, UsageError, log
 from .model import Book, Volume, assemble, edition
@@ -19,7 +19,12 @@ from .writers.epub import EpubBuilder
 
 FORMATS = ("epub", "pdf")
 Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): called as work advances (for the CLI's progress bar)."""
+"""progress(stage, done, total): called as work advances (for the command line's progress lines).
+
+Stages, in order: "read" (articles read), "render" (articles rendered), "epub" (files written),
+"pdf" (pages laid out), "preflight" (pages checked) for a book; "read" then "volumes" (volumes
+built) for a series, whose volumes are built apart. A stage starts with a call whose `total` may be
+0 (not known yet) and is finished when `done == total > 0`."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     cache: dict[str, tuple[int, int]] = field(default_factory=dict)
     """What the build cache gave: kind → (reused, rebuilt)."""
+    preflighted: list[tuple[Path, str]] = field(default_factory=list)
+    """`check --pdf`: each PDF preflighted and the settings it was checked against."""
 
     @property
     def warnings(self) -> list[Problem]:
@@ -58,9 +65,15 @@ class BuildReport:
             "book": str(self.book_dir), "title": self.title, "articles": self.articles,
             "characters": self.characters, "words": self.words,
             "outputs": [o.as_dict() for o in self.outputs],
-            "warnings": [p.as_dict() for p in self.warnings],
+            "warnings": warnings_json(self.warnings),
+            "warning_kinds": [{"kind": g.kind, "count": g.count} for g in summary.groups(self.warnings)],
             "cache": {kind: {"reused": hits, "rebuilt": misses} for kind, (hits, misses) in self.cache.items()},
         }
+
+
+def warnings_json(problems: Iterable[Problem]) -> list[dict[str, object]]:
+    """Every warning for `--json`, each with its kind (what `summary.kind` groups it by)."""
+    return [{**p.as_dict(), "kind": summary.kind(p)} for p in problems]
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -114,15 +127,16 @@ def _check_glyphs(book: Book, rendered: RenderedVolume, diag: Diagnostics, cache
 
 def _prepare(book_dir: Path | str, progress: Progress, diag: Diagnostics) -> tuple[Book, list[RenderedVolume]]:
     # 1. Config and sources: every problem is collected, then raised together.
-    progress("read", 0, 1)
+    progress("read", 0, 0)
     book = load_book(book_dir, diag)
-    progress("read", 1, 1)
+    progress("read", len(book.articles), len(book.articles))
     # 2. Render each volume's articles to safe XHTML (format-blind); check glyph coverage.
     rendered = []
+    total = len(book.articles)
+    progress("render", 0, total)
     for volume in book.volumes:
-        progress("render", 0, len(volume.articles))
         rendered.append(render_checked(book, volume, diag))
-        progress("render", len(volume.articles), len(volume.articles))
+        progress("render", sum(len(r.chapters) for r in rendered), total)
     return book, rendered
 
 
@@ -136,13 +150,18 @@ def _statistics(report: BuildReport, book: Book, rendered: list[RenderedVolume])
 def check(book_dir: Path | str, *, progress: Progress = _noop, pdf: bool = False,
           out_dir: Path | str | None = None, print_options: Mapping[str, object] | None = None) -> BuildReport:
     """Validate config, front matter, links, images and glyph coverage without writing anything.
-    With `pdf`, also preflight the PDFs already built in the output folder."""
+    With `pdf`, also preflight the PDFs already built in the output folder: against `print_options`
+    (the same flags as `build`) when any is given, else against the settings each PDF was built with
+    (recorded by `build`), else against book.toml's."""
     diag = Diagnostics()
     report = BuildReport(Path(book_dir))
     try:
         book, rendered = _prepare(book_dir, progress, diag)
         if pdf:
-            options = printing.resolve(book.config.pdf, book.config.epub.toc_depth, **(print_options or {}))
+            from . import built
+
+            flags = built.given(print_options)
+            wanted = printing.resolve(book.config.pdf, book.config.epub.toc_depth, **flags)
             out = _output_dir(book, out_dir)
             for volume in rendered:
                 path = out / f"{book.config.slug}{_suffix(rendered, volume)}.pdf"
@@ -151,9 +170,20 @@ def check(book_dir: Path | str, *, progress: Progress = _noop, pdf: bool = False
                     continue
                 from . import preflight  # the PDF side is imported only when a PDF is involved
 
+                options, against = wanted, built.describe(flags)
+                record = built.read(path)
+                if not flags and record is not None:
+                    options = printing.resolve(book.config.pdf, book.config.epub.toc_depth, **record.flags)
+                    against = f"{record.describe()}, as it was built"
+                before = len(diag.errors)
                 data = path.read_bytes()
                 whole(data, path, diag, built=True)
                 preflight.check_pdf(data, options, path, diag)
+                report.preflighted.append((path, against))
+                if len(diag.errors) > before and not flags and record is None:
+                    diag.error("preflight was against book.toml's settings: jebon has no record of how this PDF "
+                               "was built", path, hint="if it was built with print flags (--profile, --marks, …), "
+                               "give `check --pdf` the same flags")
             diag.raise_if_errors()
     except JebonError as exc:
         raise type(exc)(diag.warnings + [p for p in exc.problems if p not in diag.warnings]) from None
@@ -162,22 +192,26 @@ def check(book_dir: Path | str, *, progress: Progress = _noop, pdf: bool = False
     return report
 
 
-def whole(data: bytes, path: Path, diag: Diagnostics, *, built: bool = False) -> None:
-    """The integrity check (`jebon.integrity`): every reason a PDF is not whole is an error. A build
-    raises, so that a broken file is never written; `check --pdf` (`built`) reports them."""
+def whole(data: bytes, path: Path, diag: Diagnostics, source_of: Callable[[int], Path | None] | None = None, *,
+          built: bool = False) -> bool:
+    """The integrity check (`jebon.integrity`): every reason a PDF is not whole is an error, naming
+    the page and, through `source_of`, the article on it. Returns whether the PDF is whole: a build
+    does not write one that is not; `check --pdf` (`built`) reports on the file already there."""
     from . import integrity
 
-    problems = integrity.check(data)
+    problems = integrity.check(data, thorough=built)
     if not problems:
-        return
+        return True
     hint = ("build it again; if it stays broken, please report it" if built
-            else "jebon did not write it: please report this as a bug, with the book if you can")
+            else "the PDF was not written (an earlier one is left as it was): please report this as a bug, "
+                 "with the article if you can")
     for problem in problems[:20]:
-        diag.error(f"the PDF is not whole: {problem}", path, hint=hint)
+        page = integrity.page_of(problem)
+        source = source_of(page) if source_of is not None and page is not None else None
+        diag.error(f"the PDF is not whole: {problem}", source or path, hint=hint)
     if len(problems) > 20:
         diag.error(f"the PDF is not whole: {len(problems) - 20} more problems", path, hint=hint)
-    if not built:
-        diag.raise_if_errors()
+    return False
 
 
 def _suffix(rendered: list[RenderedVolume], volume: RenderedVolume) -> str:
@@ -186,8 +220,9 @@ def _suffix(rendered: list[RenderedVolume], volume: RenderedVolume) -> str:
 
 
 def list_volumes(book_dir: Path | str, out_dir: Path | str | None = None) -> list[dict[str, object]]:
-    """One row per volume: number, title, article count, first and last article, date range and the
-    page count of its PDF when one has been built in the output folder."""
+    """One row per volume: number, title (a series volume's is the series title and "제N권") and
+    subtitle (its own title), article count, first and last article, date range and the page count of
+    its PDF when one has been built in the output folder."""
     from pypdf import PdfReader
 
     book = load_book(book_dir)
@@ -199,7 +234,8 @@ def list_volumes(book_dir: Path | str, out_dir: Path | str | None = None) -> lis
         pdf = out / f"{stem}.pdf"
         dates = volume.dates
         rows.append({
-            "volume": volume.number, "title": meta.title + (f" — {meta.subtitle}" if meta.subtitle else ""),
+            "volume": volume.number, "title": meta.title,
+            "subtitle": meta.subtitle,
             "articles": len(volume.articles), "first": volume.articles[0].path.name,
             "last": volume.articles[-1].path.name,
             "from": dates[0].isoformat() if dates else None, "to": dates[1].isoformat() if dates else None,
@@ -241,15 +277,18 @@ def _output_dir(book: Book, out_dir: Path | str | None) -> Path:
 def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Path | str | None = None, *,
           strict: bool = False, progress: Progress = _noop, epoch: int | None = None,
           print_options: Mapping[str, object] | None = None, volumes: Iterable[int] | None = None,
-          jobs: int | None = None, allow_remote: bool = False, cache: bool = True) -> BuildReport:
+          jobs: int | None = None, allow_remote: bool = False, cache: bool = True,
+          name_suffix: str = "") -> BuildReport:
     """Build the book in `book_dir` into `out_dir` (default `<book_dir>/build`).
 
     `print_options` overrides book.toml's [pdf] (keys: trim, bleed, marks, variant, bookmarks,
     color, profile). `volumes` picks volumes of a series (default: all); they are built in `jobs`
     worker processes (default: one per core), and a volume's chapters are laid out for the PDF in
     parallel too. Unless `cache` is False, what was laid out before and has not changed is reused from
-    `<out>/.jebon-cache/`. Raises JebonError with every problem found; with `strict`, warnings count
-    as errors and nothing is written."""
+    `<out>/.jebon-cache/`. Every PDF's settings are recorded (`jebon.built`). `name_suffix` goes
+    after the files' usual names (`golmok-lulu.pdf`: what `jebon cover` builds beside the user's own
+    interior). Raises JebonError with every problem found; with `strict`, warnings count as errors and
+    nothing is written."""
     formats = tuple(dict.fromkeys(formats))
     for fmt in formats:
         if fmt not in FORMATS:
@@ -258,7 +297,7 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
         epoch = source_date_epoch()
     # 1. Config and sources, once, here: every problem is collected, then raised together.
     diag = Diagnostics()
-    progress("read", 0, 1)
+    progress("read", 0, 0)
     started = time.time()
     # Front matter read before is in the cache under the output folder; new entries are written once
     # that folder has been checked, below.
@@ -267,7 +306,7 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
         book = load_book(book_dir, diag, reading)
     except JebonError as exc:
         raise type(exc)(diag.warnings + exc.problems) from None
-    progress("read", 1, 1)
+    progress("read", len(book.articles), len(book.articles))
     numbers = [v.number for v in book.volumes]
     chosen = sorted(set(volumes)) if volumes else numbers
     unknown = [n for n in chosen if n not in numbers]
@@ -287,7 +326,8 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
                   None, "remove the file so that later builds can reuse what did not change")
         cache_dir = reading.root = None
     job = _Job(Path(book_dir), formats, out, options, epoch, strict, single=len(numbers) == 1,
-               allow_remote=allow_remote, cache=cache_dir, chapter_jobs=max(1, cores // workers))
+               allow_remote=allow_remote, cache=cache_dir, chapter_jobs=max(1, cores // workers),
+               flags=tuple(sorted(built.given(print_options).items())), name_suffix=name_suffix)
     if strict:
         # Strict: render every chosen volume first; any warning stops the build before a file is written.
         for number in chosen:
@@ -299,20 +339,37 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     # 2. Each volume is rendered and written on its own, in parallel worker processes for a series;
     #    files appear only when complete, and one volume's failure leaves the others' files whole.
     results: list[_VolumeResult] = []
-    progress("volumes", 0, len(chosen))
-    if workers <= 1:
+    if job.single:  # one book: its stages are shown as they happen
+        results.append(_build_volume(job, chosen[0], book, progress))
+    elif workers <= 1:
+        progress("volumes", 0, len(chosen))
         for done, number in enumerate(chosen, 1):
             results.append(_build_volume(job, number, book))
             progress("volumes", done, len(chosen))
     else:
+        import gc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_build_volume, job, number) for number in chosen]
-            for done, future in enumerate(as_completed(futures), 1):
-                results.append(future.result())
-                progress("volumes", done, len(chosen))
+        global _FORKED_BOOK
+        progress("volumes", 0, len(chosen))
+        # The workers fork from here: they find the book already read (no second reading of every
+        # source per volume) and the PDF side imported, and with the objects made so far frozen, the
+        # cycle collector never walks them in a worker, which would copy every page it touches.
+        _FORKED_BOOK = book
+        if "pdf" in formats:  # imported once here rather than once in each worker
+            from . import preflight  # noqa: F401
+            from .writers import pdf  # noqa: F401
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_build_volume, job, number) for number in chosen]
+                for done, future in enumerate(as_completed(futures), 1):
+                    results.append(future.result())
+                    progress("volumes", done, len(chosen))
+        finally:
+            _FORKED_BOOK = None
+            gc.unfreeze()
     used = Cache(job.cache)
     if reading.root is not None:
         used.merge(reading.stats())
@@ -333,6 +390,10 @@ def build(book_dir: Path | str, formats: Iterable[str] = ("epub",), out_dir: Pat
     return report
 
 
+_FORKED_BOOK: Book | None = None
+"""The book as read by `build`, for the volume workers forked from it."""
+
+
 @dataclass(frozen=True)
 class _Job:
     """What every volume's worker needs (picklable: workers load the book themselves)."""
@@ -348,6 +409,9 @@ class _Job:
     cache: Path | None = None
     chapter_jobs: int = 1
     """Worker processes for one volume's PDF chapters."""
+    flags: tuple[tuple[str, object], ...] = ()
+    """The print flags given (recorded with every PDF)."""
+    name_suffix: str = ""
 
 
 @dataclass
@@ -368,41 +432,69 @@ def render_checked(book: Book, volume: Volume, diag: Diagnostics, allow_remote: 
     return rendered
 
 
-def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeResult:
-    """Render one volume and write its files. Errors are returned, named by volume, not raised."""
+def _image_names(rendered: RenderedVolume, image_dpi: list[tuple[str, float]],
+                 root: Path) -> list[tuple[str, float]]:
+    """Preflight's images named as the author knows them (`articles/images/press.jpg`), not by the name
+    the book gives them inside (`images/press-1f3a….png`)."""
+    sources = {asset.name: asset.source for asset in rendered.assets if asset.source is not None}
+    named = []
+    for name, dpi in image_dpi:
+        source = sources.get(name)
+        if source is not None:
+            try:
+                name = str(source.relative_to(root.resolve()))
+            except ValueError:
+                name = str(source)
+        named.append((name, dpi))
+    return named
+
+
+def _build_volume(job: _Job, number: int, book: Book | None = None, progress: Progress = _noop) -> _VolumeResult:
+    """Render one volume and write its files. Errors are returned, named by volume, not raised.
+    `progress` is told each stage (for a book built in this process)."""
     result = _VolumeResult(number)
     diag = Diagnostics()
     cache = Cache(job.cache)
     label = "" if job.single else f"volume {number}: "
     try:
         if book is None:
-            book = load_book(job.book_dir, diag)
+            book = _FORKED_BOOK if _FORKED_BOOK is not None else load_book(job.book_dir, diag)
         volume = book.volumes[number - 1]
+        progress("render", 0, len(volume.articles))
         rendered = render_checked(book, volume, diag, job.allow_remote, cache, job.chapter_jobs)
+        progress("render", len(volume.articles), len(volume.articles))
         meta, series = edition(book, volume)
         result.characters, result.words = rendered.characters, rendered.words
-        stem = f"{book.config.slug}{'' if job.single else f'-vol{number:02d}'}"
+        stem = f"{book.config.slug}{'' if job.single else f'-vol{number:02d}'}{job.name_suffix}"
         made: list[tuple[OutputFile, bytes]] = []
         for fmt in job.formats:
             path = job.out / f"{stem}.{fmt}"
             pages = None
             if fmt == "epub":
+                progress("epub", 0, 1)
                 data = EpubBuilder(book.config, rendered, epoch=job.epoch, meta=meta, series=series,
                                    cache=cache).build()
+                progress("epub", 1, 1)
             else:
                 assert job.options is not None
                 from . import preflight  # the PDF side is imported only when a PDF is asked for
                 from .writers.pdf import PdfBuilder
 
+                progress("pdf", 0, 0)
                 pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta,
                                  series=series).build(jobs=job.chapter_jobs, cache=cache)
                 data, pages = pdf.data, pdf.pages
-                whole(data, path, diag)
+                progress("pdf", pages, pages)
+                if not whole(data, path, diag, pdf.source_of):
+                    continue  # never written; the EPUB, if any, still is
                 before = len(diag.problems)
                 for url in pdf.refused:
                     diag.warn(f"the PDF layout asked for {url}, which jebon does not fetch", path)
                 # Preflight after every PDF build: failures are named, never silent.
-                preflight.check_pdf(data, job.options, path, diag, pdf.image_dpi)
+                progress("preflight", 0, pages)
+                preflight.check_pdf(data, job.options, path, diag,
+                                    _image_names(rendered, pdf.image_dpi, book.config.root))
+                progress("preflight", pages, pages)
                 if job.strict and len(diag.problems) > before:
                     # --strict: what preflight warns about only now, after layout, is an error too.
                     diag.problems[before:] = [replace(p, severity="error") for p in diag.problems[before:]]
@@ -410,6 +502,9 @@ def _build_volume(job: _Job, number: int, book: Book | None = None) -> _VolumeRe
         if not (job.strict and diag.errors):  # strict writes nothing when anything is wrong
             for output, data in made:
                 write_atomic(output.path, data)
+                if output.format == "pdf" and job.options is not None and job.cache is not None:
+                    # What it was built with, beside the cache (`--no-cache` writes no cache folder at all).
+                    built.write(output.path, data, job.options, dict(job.flags))
                 result.outputs.append(output)
     except JebonError as exc:
         diag.problems += [p for p in exc.problems if p not in diag.problems]

@@ -8,8 +8,11 @@ its page, and whatever qpdf finds in the file's syntax."""
 
 from __future__ import annotations
 
+import array
 import io
 import re
+import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,9 +23,12 @@ import pikepdf
 from . import fonts
 from .fonts import needs_glyph
 
-_TEXT_RUN = re.compile(rb"/([^\s/\[\]<>()]+)\s+[-\d.]+\s+Tf|<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\)")
-"""A font selection (`/F1 10 Tf`) or a string operand (`<0a1b>` or `(…)`) in a content stream."""
-_WORD_JOINER = "\u2060"
+_TEXT_OPS = re.compile(
+    rb"/([^\s/\[\]<>()]+)\s+[-+\d.]+\s+Tf"  # a font selection: /F1 10 Tf
+    rb"|\[((?:[^\]\\(]|\((?:\\.|[^\\)])*\))*)\]\s*TJ"  # [<0a1b> -20 <0c0d>] TJ
+    rb"|(<[0-9A-Fa-f\s]*>|\((?:\\.|[^\\)])*\))\s*(?:Tj|'|\")")  # <0a1b> Tj, (...) Tj
+"""What a content stream draws as text: font selections and the string operands of Tj, TJ, ' and "."""
+_STRING = re.compile(rb"<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\)")
 _STREAM_NAME = re.compile(r"stream <_io\.BytesIO object at 0x[0-9a-f]+>")
 
 
@@ -43,22 +49,171 @@ class _Font:
     """Codes of a CMap-encoded font that stand for characters without a glyph (drawn as .notdef)."""
     problem: str | None = None
 
+    def text(self, code: int) -> str:
+        return self.unicode.get(code, "")
 
-def check(data: bytes) -> list[str]:
-    """Every reason the PDF is not whole, each naming the page or object; empty when it is whole."""
+    def draws(self, code: int) -> bool:
+        """Whether the program has the glyph a code stands for, drawn when its text has ink."""
+        if not self.identity and code in self.missing:
+            return True  # a character no font has: .notdef by design (the build warned about it)
+        if code >= self.glyphs:
+            return False
+        return not any(_inked(c) for c in self.text(code)) or bool(self.outline(code))
+
+
+def check(data: bytes, *, thorough: bool = False) -> list[str]:
+    """Every reason the PDF is not whole, each naming the page or object; empty when it is whole.
+
+    The document's structures (cross-reference, page tree, name and number trees) are qpdf's to
+    check; `thorough` has qpdf also decode every stream and parse every page (as `qpdf --check`
+    does: seconds on a long book), which `jebon check --pdf` and the tests ask for. Every page's
+    content is read here in any case, for its text and the glyphs it draws."""
     problems: list[str] = []
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PdfError as exc:
         return [f"the file does not open: {exc}"]
     with pdf:
-        problems += [f"qpdf: {_STREAM_NAME.sub('the PDF', line)}" for line in pdf.check_pdf_syntax()]
-        seen: dict[tuple[int, int], _Font] = {}
+        structures = getattr(pdf, "_check_document_structures", None)
+        if thorough or structures is None:
+            found = pdf.check_pdf_syntax()
+        else:
+            structures()
+            found = [f"WARNING: {warning}" for warning in pdf.get_warnings()]
+        problems += [f"qpdf: {_STREAM_NAME.sub('the PDF', line)}" for line in found]
+        outline = _outline_entries(pdf)
+        wanted = {page for _, page in outline}
+        scan = _Scan()
         for number, page in enumerate(pdf.pages, 1):
-            problems += _check_page(number, page, seen)
-        problems += [f"font {font.name}: {font.problem}" for font in seen.values() if font.problem]
-        problems += _check_outline(pdf, data)
+            scan.page(number, page, text=number - 1 in wanted)
+        problems += scan.flaws()
+        problems += _check_outline(outline, scan.texts)
     return problems
+
+
+class _Scan:
+    """What the pages draw: per font, the codes each page uses; the text of the pages asked for."""
+
+    def __init__(self) -> None:
+        self.fonts: dict[tuple[int, int], _Font] = {}
+        self.used: dict[tuple[int, int], dict[int, set[int]]] = {}
+        """font → page → codes drawn."""
+        self.texts: dict[int, str] = {}
+        """0-based page → its text (letters and digits only)."""
+        self.done: set[tuple[int, int]] = set()
+
+    def page(self, number: int, page: pikepdf.Page, *, text: bool) -> None:
+        parts: list[str] = []
+        for content, resources in self._streams(page.obj):
+            font_dict = resources.get("/Font") if resources is not None else None
+            current: _Font | None = None
+            codes: set[int] | None = None
+            for match in _TEXT_OPS.finditer(content):
+                name, array_operand, single = match.groups()
+                if name is not None:
+                    font = font_dict.get("/" + name.decode("latin-1")) if font_dict is not None else None
+                    current, codes = None, None
+                    if font is None:
+                        continue
+                    key = font.objgen
+                    if key not in self.fonts:
+                        self.fonts[key] = _inspect(font)
+                    current = self.fonts[key]
+                    codes = self.used.setdefault(key, {}).setdefault(number, set())
+                    continue
+                if current is None or codes is None:
+                    continue
+                raw = _string_bytes(array_operand if array_operand is not None else single)
+                run = array.array("H", raw[:len(raw) // 2 * 2])
+                if sys.byteorder == "little":
+                    run.byteswap()
+                codes.update(run)
+                if text:
+                    parts.append("".join(map(current.text, run)))
+        if text:
+            self.texts[number - 1] = _squeeze("".join(parts))
+
+    def _streams(self, obj: pikepdf.Object) -> Iterator[tuple[bytes, pikepdf.Object | None]]:
+        """The page's content, then every form it draws that no page drew before (own resources)."""
+        resources = obj.get("/Resources")
+        yield _content(obj), resources
+        stack = [resources]
+        while stack:
+            res = stack.pop()
+            if not isinstance(res, pikepdf.Dictionary):
+                continue
+            if res.is_indirect:
+                if res.objgen in self.done:
+                    continue
+                self.done.add(res.objgen)
+            for xobject in (res.get("/XObject") or {}).values():
+                if xobject.get("/Subtype") != pikepdf.Name.Form or xobject.objgen in self.done:
+                    continue
+                self.done.add(xobject.objgen)
+                inner = xobject.get("/Resources") or res
+                yield bytes(xobject.read_bytes()), inner
+                stack.append(inner)
+
+    def flaws(self) -> list[str]:
+        problems = [f"font {font.name}: {font.problem}" for font in self.fonts.values() if font.problem]
+        by_page: dict[int, list[str]] = {}
+        for key, pages in self.used.items():
+            font = self.fonts[key]
+            if font.problem:
+                continue
+            bad = {code for code in set().union(*pages.values()) if not font.draws(code)}
+            if not bad:
+                continue
+            for number, codes in sorted(pages.items()):
+                if codes & bad:
+                    shown = "".join(sorted({c for code in codes & bad for c in font.unicode.get(code, "")}))[:20]
+                    by_page.setdefault(number, []).append(
+                        f"page {number}: font {font.name} draws {len(codes & bad)} glyph(s) its program does not "
+                        "have" + (f" ({shown})" if shown else ""))
+        return problems + [flaw for number in sorted(by_page) for flaw in by_page[number]]
+
+
+def _string_bytes(operand: bytes) -> bytes:
+    """The bytes of the strings in a text operand (one string, or a TJ array's), in order."""
+    if b"(" not in operand:
+        return bytes.fromhex(b"".join(re.findall(rb"<([0-9A-Fa-f\s]*)>", operand)).decode("ascii"))
+    parts: list[bytes] = []
+    for hexes, literal in _STRING.findall(operand):
+        if hexes or not literal:
+            parts.append(bytes.fromhex(hexes.decode("ascii")))
+        else:
+            parts.append(_unescape(literal))
+    return b"".join(parts)
+
+
+def _unescape(literal: bytes) -> bytes:
+    """A PDF literal string's bytes: its backslash escapes (\\n, \\(, \\ddd) resolved."""
+    out = bytearray()
+    i = 0
+    while i < len(literal):
+        char = literal[i]
+        if char != 0x5C or i + 1 == len(literal):
+            out.append(char)
+            i += 1
+            continue
+        following = literal[i + 1:i + 4]
+        octal = re.match(rb"[0-7]{1,3}", following)
+        if octal:
+            out.append(int(octal.group(), 8) & 0xFF)
+            i += 1 + len(octal.group())
+            continue
+        out += {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(following[:1], following[:1])
+        i += 2
+    return bytes(out)
+
+
+_PAGE = re.compile(r"^page (\d+)\b")
+
+
+def page_of(problem: str) -> int | None:
+    """The 1-based page a problem of `check` names, if it names one."""
+    found = _PAGE.match(problem)
+    return int(found.group(1)) if found else None
 
 
 def _content(page_or_form: pikepdf.Object) -> bytes:
@@ -68,67 +223,6 @@ def _content(page_or_form: pikepdf.Object) -> bytes:
     if isinstance(contents, pikepdf.Array):
         return b"\n".join(part.read_bytes() for part in contents)
     return bytes(contents.read_bytes())
-
-
-def _check_page(number: int, page: pikepdf.Page, seen: dict[tuple[int, int], _Font]) -> list[str]:
-    problems: list[str] = []
-    for where, content, resources in _streams(page.obj, f"page {number}"):
-        font_dict = resources.get("/Font") if resources is not None else None
-        current: _Font | None = None
-        bad: dict[str, set[int]] = {}
-        for match in _TEXT_RUN.finditer(content):
-            name, hexes, literal = match.groups()
-            if name is not None:
-                font = font_dict.get("/" + name.decode("latin-1")) if font_dict is not None else None
-                if font is None:
-                    current = None
-                    continue
-                key = font.objgen
-                if key not in seen:
-                    seen[key] = _inspect(font)
-                current = seen[key]
-                continue
-            if current is None or current.problem:
-                continue
-            if hexes is not None:
-                raw = bytes.fromhex(hexes.decode("ascii").replace(" ", "").replace("\n", ""))
-            else:
-                raw = literal or b""
-            for code in (int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw) - 1, 2)):
-                if not current.identity and code in current.missing:
-                    continue  # a character no font has: .notdef by design (the build warned about it)
-                text = current.unicode.get(code, "")
-                visible = any(needs_glyph(c) for c in text)
-                if code >= current.glyphs or (visible and not current.outline(code)):
-                    bad.setdefault(current.name, set()).add(code)
-        for name, codes in sorted(bad.items()):
-            shown = "".join(sorted({c for code in codes for c in seen_text(seen, name, code)}))[:20]
-            problems.append(f"{where}: font {name} draws {len(codes)} glyph(s) its program does not have"
-                            + (f" ({shown})" if shown else ""))
-    return problems
-
-
-def seen_text(seen: dict[tuple[int, int], _Font], name: str, code: int) -> str:
-    return next((font.unicode.get(code, "") for font in seen.values() if font.name == name), "")
-
-
-def _streams(obj: pikepdf.Object, where: str) -> Iterator[tuple[str, bytes, pikepdf.Object | None]]:
-    """The page's content, then every form it draws (their own resources), each once."""
-    resources = obj.get("/Resources")
-    yield where, _content(obj), resources
-    stack = [(resources, where)]
-    done: set[tuple[int, int]] = set()
-    while stack:
-        res, place = stack.pop()
-        if not isinstance(res, pikepdf.Dictionary):
-            continue
-        for key, xobject in (res.get("/XObject") or {}).items():
-            if xobject.get("/Subtype") != pikepdf.Name.Form or xobject.objgen in done:
-                continue
-            done.add(xobject.objgen)
-            inner = xobject.get("/Resources") or res
-            yield f"{place}, form {key}", bytes(xobject.read_bytes()), inner
-            stack.append((inner, f"{place}, form {key}"))
 
 
 def _inspect(font: pikepdf.Object) -> _Font:
@@ -204,20 +298,24 @@ Outline = Callable[[int], bool]
 
 def _sfnt(program: bytes) -> tuple[int, Outline, int]:
     """(glyph count, glyph id → has an outline, CID mismatches) of an OpenType or TrueType program."""
+    import uharfbuzz as hb
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(program))
+    font = TTFont(io.BytesIO(program), lazy=True)
     count = int(font["maxp"].numGlyphs)
+    mismatches = 0
     if "CFF " in font:
-        return _cff_facts(font["CFF "].cff, count)
-    glyf = font["glyf"]
-    order = font.getGlyphOrder()
+        top = font["CFF "].cff.topDictIndex[0]
+        if hasattr(top, "ROS"):
+            mismatches = sum(1 for gid, name in enumerate(top.charset) if gid and name != f"cid{gid:05d}")
+    shaper = hb.Font(hb.Face(hb.Blob(program)))  # HarfBuzz reads outlines far faster than fontTools
 
     @cache
     def outline(gid: int) -> bool:
-        return bool(glyf[order[gid]].numberOfContours)
+        extents = shaper.get_glyph_extents(gid)
+        return extents is not None and extents.width != 0 and extents.height != 0
 
-    return count, outline, 0
+    return count, outline, mismatches
 
 
 def _bare_cff(program: bytes) -> tuple[int, Outline, int]:
@@ -248,8 +346,8 @@ def _cff_facts(cff: Any, count: int) -> tuple[int, Outline, int]:
     return count, outline, mismatches
 
 
-def _check_outline(pdf: pikepdf.Pdf, data: bytes) -> list[str]:
-    """Every bookmark's title is on the page it leads to (text extraction with pdfium)."""
+def _outline_entries(pdf: pikepdf.Pdf) -> list[tuple[str, int]]:
+    """Every bookmark as (title, 0-based page it leads to; -1 when it leads nowhere)."""
     entries: list[tuple[str, int]] = []
     index = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
     names = _named_destinations(pdf)
@@ -265,24 +363,17 @@ def _check_outline(pdf: pikepdf.Pdf, data: bytes) -> list[str]:
                 entries.append((item.title, index[dest[0].objgen]))
             else:
                 entries.append((item.title, -1))
-    if not entries:
-        return []
-    import pypdfium2 as pdfium
+    return entries
 
+
+def _check_outline(entries: list[tuple[str, int]], texts: dict[int, str]) -> list[str]:
+    """Every bookmark's title is on the page it leads to (the page's text through its fonts' Unicode maps)."""
     problems: list[str] = []
-    document = pdfium.PdfDocument(data)
-    try:
-        texts: dict[int, str] = {}
-        for title, page in entries:
-            if page < 0:
-                problems.append(f"bookmark {title!r} leads nowhere")
-                continue
-            if page not in texts:
-                texts[page] = _squeeze(document[page].get_textpage().get_text_range())
-            if _squeeze(title) not in texts[page]:
-                problems.append(f"bookmark {title!r}: its title is not on page {page + 1}, where it leads")
-    finally:
-        document.close()
+    for title, page in entries:
+        if page < 0:
+            problems.append(f"bookmark {title!r} leads nowhere")
+        elif _squeeze(title) not in texts.get(page, ""):
+            problems.append(f"page {page + 1}: bookmark {title!r} leads here, but its title is not on the page")
     return problems
 
 
@@ -303,6 +394,15 @@ def _named_destinations(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
     return names
 
 
+def _inked(char: str) -> bool:
+    """Whether a character's glyph draws something: not a space of any width (U+3000 included), not
+    a control, format character or variation selector."""
+    return needs_glyph(char) and not char.isspace() and unicodedata.category(char) != "Zs" \
+        and not 0xFE00 <= ord(char) <= 0xFE0F and not 0xE0100 <= ord(char) <= 0xE01EF
+
+
 def _squeeze(text: str) -> str:
-    """Text without white space, word joiners and soft hyphens, for comparing extracted text."""
-    return "".join(c for c in text if not c.isspace() and c not in (_WORD_JOINER, "\u00ad", "\ufffe", "\x02"))
+    """The letters and digits of a text, for comparing a title with a page's extracted text (spaces,
+    punctuation, symbols, emoji and their variation selectors, word joiners, soft hyphens and line
+    ends fall away; what is left is the title's words, in order)."""
+    return "".join(c for c in unicodedata.normalize("NFC", text) if c.isalnum())

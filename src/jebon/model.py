@@ -13,6 +13,7 @@ from .errors import ArticleError, Diagnostics
 from .sources import SourceFile, date_of
 
 _ATX_H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_HEADING_ID = re.compile(r"[ \t]*(?:\{:?[ \t]*#[^{}]*\}|\{/\*[^{}]*\*/\})[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -83,18 +84,30 @@ class SeriesInfo:
     current: int
 
 
+def volume_title(series_title: str, volume: Volume) -> str:
+    """What a volume of a series is called everywhere (cover, dc:title, the PDF's title, `jebon list`):
+    the series title and the volume's number, "하늘 우체국 연대기 제2권"."""
+    return f"{series_title} {volume.label}"
+
+
+def series_entry(volume: Volume) -> str:
+    """How the series page lists a volume: its number and its own title ("제1권 첫 해"), or its number alone."""
+    return " ".join(filter(None, (volume.label, volume.title)))
+
+
 def edition(book: Book, volume: Volume) -> tuple[BookMeta, SeriesInfo | None]:
-    """The metadata one output file carries: the book's own, or for a volume of a series its title
-    with "제N권", its own subtitle, cover and ISBN, and the series it belongs to."""
+    """The metadata one output file carries: the book's own, or for a volume of a series the series
+    title with "제N권", the volume's own title (`[[volumes]] title`, or the year or month it covers)
+    and subtitle as its subtitle, its cover and ISBN, and the series it belongs to."""
     meta = book.config.book
     series = book.config.series
     if series is None:
         return meta, None
     subtitle = " — ".join(filter(None, (volume.title, volume.subtitle))) or meta.subtitle
     volume_meta = replace(
-        meta, title=f"{meta.title} {volume.label}", subtitle=subtitle, isbn=volume.isbn,
+        meta, title=volume_title(series.title, volume), subtitle=subtitle, isbn=volume.isbn,
         identifier=f"{meta.identifier}-vol{volume.number:02d}" if meta.identifier else None, cover=volume.cover)
-    listing = tuple((v.number, " ".join(filter(None, (v.label, v.title)))) for v in book.volumes)
+    listing = tuple((v.number, series_entry(v)) for v in book.volumes)
     return volume_meta, SeriesInfo(series.title, listing, volume.number)
 
 
@@ -106,7 +119,9 @@ def _title_from_body(body: str) -> tuple[str | None, str, int]:
             continue
         m = _ATX_H1.match(line)
         if m:
-            return m.group(1).strip(), "\n".join(lines[index + 1:]), index + 1
+            # a heading id (`{#id}`, attr_list; `{/*id*/}`, MDX) is not part of the title
+            title = _HEADING_ID.sub("", m.group(1)).strip() or m.group(1).strip()
+            return title, "\n".join(lines[index + 1:]), index + 1
         if index + 1 < len(lines) and re.fullmatch(r"=+\s*", lines[index + 1]) and not line.startswith(" "):
             return line.strip(), "\n".join(lines[index + 2:]), index + 2
         break

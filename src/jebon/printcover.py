@@ -427,7 +427,7 @@ def make_covers(book_dir: Path | str, profile: str, *, paper: str = "white", vol
     found: dict[int, Interior] = {}
     if pages is None:
         found = {i.volume: i for i in interiors(book_dir, book, chosen, out_dir, print_options, rebuild=rebuild,
-                                                progress=progress)}
+                                                progress=progress, tag=profile)}
     out = output_dir(book, out_dir)
     diag = Diagnostics()
     report = CoverReport(book.config.book.title)

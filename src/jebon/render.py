@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import re
+import unicodedata
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -19,6 +21,7 @@ from .cache import Cache, digest
 from .config import TypographyConfig
 from .errors import Diagnostics, Problem, RenderError
 from .images import Asset, ImageError, fetch_remote, make_asset
+from .mdext import JebonMarkdownExtension
 from .model import Article, Book, Volume
 from .typography.punctuation import Rules, normalise_tree
 from .typography.ruby import RubyExtension
@@ -42,6 +45,12 @@ _DANGEROUS = {
     "option", "frame", "frameset", "applet", "base", "link", "meta", "noscript", "template", "canvas",
     "audio", "video", "source", "track", "svg", "math", "title", "head", "param", "dialog", "portal",
 }
+_VOID = ("wbr", "br", "hr", "img", "col")
+_ATTR_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+_TASK = re.compile(r"\s*\[([ xX])\](?:\s+|$)")
+_QUIET_UNWRAP = {"label"}
+"""Elements replaced by their contents without a word: nothing of them but their text has a place
+in a book (`<label>` around a checklist's text)."""
 _GLOBAL_ATTRS = {"id", "class", "title", "lang", "dir"}
 _ATTRS = {
     "a": {"href"}, "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"},
@@ -111,10 +120,10 @@ class RenderedVolume:
 
 def _markdown(ruby: bool) -> markdown.Markdown:
     """A fresh Markdown instance: each article is parsed on its own (labels and footnotes never collide)."""
-    extras: list[markdown.extensions.Extension] = [RubyExtension()] if ruby else []
     return markdown.Markdown(
         extensions=["footnotes", "tables", "fenced_code", "attr_list", "def_list", "abbr", "toc",
-                    "sane_lists", *extras],
+                    "sane_lists", "md_in_html", RubyExtension(as_ruby=ruby),
+                    JebonMarkdownExtension()],
         extension_configs={
             "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↑", "BACKLINK_TITLE": "본문으로 돌아가기"},
             "toc": {"slugify": slugify_unicode, "permalink": False},
@@ -134,20 +143,42 @@ class _ArticleRenderer:
         self._searched: dict[str, int] = {}
 
     # -- locating source lines for messages --------------------------------------------------
-    def line(self, needle: str) -> int:
-        """File line of the next not-yet-reported occurrence of `needle` in the body."""
+    @functools.cached_property
+    def _haystack(self) -> tuple[str, str]:
+        """The body in lower case, as it is and with its code blanked out."""
         body = self.article.body.lower()
-        start = self._searched.get(needle.lower(), 0)
-        pos = body.find(needle.lower(), start)
-        if pos < 0:
-            pos = body.find(needle.lower())
+        return _mask_code(body), body
+
+    def line(self, needle: str) -> int:
+        """File line of the next not-yet-reported occurrence of `needle` in the body, outside code
+        first (a `<button>` in an example is not the one removed)."""
+        needle = needle.lower()
+        start = self._searched.get(needle, 0)
+        pos = -1
+        for text in self._haystack:
+            pos = text.find(needle, start)
+            if pos < 0:
+                pos = text.find(needle)
+            if pos >= 0:
+                break
         if pos < 0:
             return self.article.body_line
-        self._searched[needle.lower()] = pos + 1
-        return self.article.body_line + body.count("\n", 0, pos)
+        self._searched[needle] = pos + 1
+        return self.article.body_line + self._haystack[1].count("\n", 0, pos)
 
     def warn(self, message: str, needle: str, hint: str | None = None) -> None:
         self.diag.warn(message, self.article.path, self.line(needle), hint)
+
+    def link_needle(self, href: str) -> str:
+        """What to look for to find the line of a link to `href`: the link's own markup where the
+        text has it (`](/learn)`, not the first `/learn` of `/learn/props`), else `href`."""
+        masked = self._haystack[0]
+        low = href.lower()
+        for needle in (f"]({low})", f"]({low} ", f"](<{low}>)", f'href="{low}"', f"href='{low}'", f"]: {low}",
+                       f"<{low}>"):
+            if needle in masked:
+                return needle
+        return href
 
     # -- stages ------------------------------------------------------------------------------
     def parse(self) -> etree._Element:
@@ -171,23 +202,47 @@ class _ArticleRenderer:
             root.set("class", f"break-{mode}")
 
     def sanitize(self, root: etree._Element) -> None:
+        removed: set[etree._Element] = set()
         for el in list(root.iter()):
-            if el is root:
-                continue
+            if el is root or any(a in removed for a in el.iterancestors()):
+                continue  # gone with what held it
             if not isinstance(el.tag, str):  # comments, processing instructions
                 remove_keep_tail(el)
                 continue
             tag = el.tag.lower()
+            if tag == "strike":  # HTML's old name for <s>, which XHTML (and so EPUB) no longer has
+                el.tag = tag = "s"
+            if tag == "input" and (el.get("type") or "").lower() in ("checkbox", "radio"):
+                self.line("<input")  # this one needs no message
+                _replace_by_box(el, (el.get("type") or "").lower(), el.get("checked") is not None)
+                continue
+            if tag in _QUIET_UNWRAP:
+                _unwrap(el)
+                continue
+            if tag == "details":
+                el.set("open", "open")  # a book shows what a web page folds away
             if tag in _DANGEROUS:
                 self.warn(f"<{tag}> removed: it is not allowed in a book", f"<{tag}",
                           "remove the raw HTML from the article")
+                for inner in el.iterdescendants():
+                    if isinstance(inner.tag, str):
+                        self.line(f"<{inner.tag}")  # gone with it, unreported: later ones are found at their lines
                 remove_keep_tail(el)
+                removed.add(el)
                 continue
             if tag not in _ALLOWED:
                 self.warn(f"<{tag}> is not supported; its text is kept", f"<{tag}")
                 _unwrap(el)
                 continue
             allowed = _GLOBAL_ATTRS | _ATTRS.get(tag, set())
+            text_only = False
+            if any(not _ATTR_NAME.fullmatch(str(k)) for k in el.attrib):
+                # JSX written as HTML (`<ul style={ {color: 'pink'} }>`) gives names like `{` that
+                # lxml cannot even delete one by one: keep only real attribute names.
+                kept = [(str(k), str(v)) for k, v in el.attrib.items() if _ATTR_NAME.fullmatch(str(k))]
+                el.attrib.clear()
+                for name, value in kept:
+                    el.set(name, value)
             for name, value in [(str(k), str(v)) for k, v in el.attrib.items()]:
                 low = name.lower()
                 if low.startswith("on"):
@@ -201,12 +256,17 @@ class _ArticleRenderer:
                     else:
                         self.warn(f"style attribute removed from <{tag}>", "style=",
                                   "use a class and the book's CSS instead")
-                elif low in ("href", "src") and urlsplit(value.strip()).scheme.lower() == "file":
+                elif low == "src" and urlsplit(value.strip()).scheme.lower() == "file":
                     self.diag.error(f"`{name}` {value[:60]!r} points at a file on this computer", self.article.path,
                                     self.line(value[:20]), "use a path inside the book folder or an https:// URL")
                     del el.attrib[name]
                     if tag == "img":
                         el.set("src", "#refused")
+                elif low == "href" and urlsplit(value.strip()).scheme.lower() == "file":
+                    self.warn(f"link {value[:60]!r} points at a file on this computer; it becomes text",
+                              value[:20], "link to an article of the book or to an https:// URL")
+                    del el.attrib[name]
+                    text_only = True
                 elif low in ("href", "src", "cite") and urlsplit(value.strip()).scheme.lower() in (
                         "javascript", "vbscript", "data", "file") and not (low == "src" and
                                                                             value.startswith("data:image/")):
@@ -214,6 +274,14 @@ class _ArticleRenderer:
                     del el.attrib[name]
                 elif low not in allowed and not low.startswith(("data-", "aria-")):
                     del el.attrib[name]
+                elif low in ("width", "height", "colspan", "rowspan", "span", "start", "value"):
+                    number = re.fullmatch(r"\s*(-?\d+)(?:\.\d*)?\s*(?:px)?\s*", value)
+                    if number and (low in ("start", "value") or int(number.group(1)) > 0):
+                        el.set(name, number.group(1))  # `width="252px"` is not valid XHTML
+                    else:
+                        del el.attrib[name]
+            if text_only:
+                _unwrap(el)
 
     def flatten(self, root: etree._Element) -> None:
         """Quotes and lists nested deeper than MAX_NESTING levels become flat paragraphs (no book needs
@@ -241,16 +309,62 @@ class _ArticleRenderer:
                       "nest less deeply")
 
     def restructure(self, root: etree._Element) -> None:
+        # HTML's parser does not know <wbr> is empty (`process.env<wbr>.NODE_ENV`): what it put
+        # inside a void element follows it instead.
+        for el in list(root.iter(*_VOID)):
+            if el.text or len(el):
+                empty = etree.Element(el.tag, {str(k): str(v) for k, v in el.attrib.items()})
+                el.addprevious(empty)
+                _unwrap(el)
+        # A list item outside a list (a web page's `<div class="demo"><li>…`) gets a list around it.
+        for li in list(root.iter("li")):
+            parent = li.getparent()
+            if parent is None or parent.tag in ("ul", "ol", "menu"):
+                continue
+            previous = li.getprevious()
+            if previous is not None and previous.tag == "ul" and previous.get("class") == "stray" \
+                    and not (previous.tail or "").strip():
+                previous.tail, li.tail = li.tail, None
+                previous.append(li)  # the one before was stray too: same list
+                continue
+            wrap = etree.Element("ul", {"class": "stray"})
+            li.addprevious(wrap)
+            wrap.tail, li.tail = li.tail, None
+            wrap.append(li)
+        # A heading with no text (mdBook's hidden `#` lines, a bare `#`) is no heading.
+        for h in list(root.iter("h1", "h2", "h3", "h4", "h5", "h6")):
+            if not _text(h) and h.find(".//img") is None:
+                remove_keep_tail(h)
+        # Ids are unique (raw HTML repeats them: an example's `<div id="app">` three times).
+        seen: set[str] = set()
+        for el in root.iter():
+            ident = el.get("id") if isinstance(el.tag, str) else None
+            if ident is None:
+                continue
+            new, n = ident, 1
+            while new in seen:
+                n += 1
+                new = f"{ident}-{n}"
+            seen.add(new)
+            if new != ident:
+                el.set("id", new)
         # Headings: the article title is the chapter's h1, so a `#` in the body moves down a level.
-        if root.find(".//h1") is not None:
+        demoted = root.find(".//h1") is not None
+        if demoted:
             for el in root.iter("h1", "h2", "h3", "h4", "h5"):
                 el.tag = f"h{int(el.tag[1]) + 1}"
-        # An image alone in its paragraph becomes a figure, its Markdown title the caption.
+        self.relevel(root, demoted)
+        # An image alone in its paragraph becomes a figure, its Markdown title the caption (in a
+        # figure already, as `<figure>`, a blank line, `![…](…)` write it, the paragraph goes).
         for p in list(root.iter("p")):
             kids = list(p)
             if len(kids) == 1 and kids[0].tag == "img" and not (p.text or "").strip() \
                     and not (kids[0].tail or "").strip():
                 img = kids[0]
+                holder = p.getparent()
+                if holder is not None and holder.tag == "figure":
+                    _unwrap(p)
+                    continue
                 p.tag = "figure"
                 p.attrib.clear()
                 img.tail = None
@@ -258,6 +372,27 @@ class _ArticleRenderer:
                 if caption:
                     del img.attrib["title"]
                     etree.SubElement(p, "figcaption").text = caption
+        # A code block's file name (```js src/App.js) is shown above it.
+        for code in list(root.iter("code")):
+            title = code.get("data-title")
+            if title is None:
+                continue
+            del code.attrib["data-title"]
+            pre = code.getparent()
+            if title and pre is not None and pre.tag == "pre" and pre.getparent() is not None:
+                name = etree.Element("p", {"class": "code-title"})
+                name.text = title
+                pre.addprevious(name)
+        # GitHub's task lists (`- [ ] 할 일`, `- [x] 한 일`) get the boxes a checklist of a web page gets.
+        for li in root.iter("li"):
+            holder = li[0] if not (li.text or "").strip() and len(li) and li[0].tag == "p" else li
+            m = _TASK.match(holder.text or "")
+            if m:
+                box = _box("checkbox", m.group(1) != " ")
+                box.tail = " " + (holder.text or "")[m.end():]
+                holder.text = None
+                holder.insert(0, box)
+                li.set("class", " ".join(filter(None, (li.get("class"), "task"))))
         # Footnotes: semantic markup readers understand (pop-up notes).
         for sup in root.iter("sup"):
             a = sup.find("a")
@@ -289,14 +424,112 @@ class _ArticleRenderer:
                 for back in div.iter("a"):
                     if "footnote-backref" in (back.get("class") or ""):
                         back.set("role", "doc-backlink")
-        # Tables scroll rather than overflow the page on narrow readers.
+        # Tables scroll rather than overflow the page on narrow readers; one too wide for a page
+        # (by the words it cannot break) is marked so that the print sets it smaller.
         for table in list(root.iter("table")):
             parent = table.getparent()
             if parent is not None and not (parent.tag == "div" and parent.get("class") == "table-wrap"):
-                wrap = etree.Element("div", {"class": "table-wrap"})
+                width = table_width_em(table)
+                size = "very-wide" if width > TABLE_WIDE_EM else "wide" if width > TABLE_FITS_EM else ""
+                wrap = etree.Element("div", {"class": " ".join(filter(None, ("table-wrap", size)))})
                 parent.replace(table, wrap)
                 wrap.append(table)
                 wrap.tail, table.tail = table.tail, None
+        # A code block longer than a page may break across pages (a short one is kept whole).
+        for pre in root.iter("pre"):
+            if "".join(str(t) for t in pre.itertext()).count("\n") > LONG_CODE_LINES:
+                pre.set("class", " ".join(filter(None, (pre.get("class"), "long"))))
+
+
+    def relevel(self, root: etree._Element, demoted: bool) -> None:
+        """Headings never skip a level: each is set one level below the nearest heading before it
+        that it belongs under (a `##` then a `####` is h2 then h3; the first heading of the body is
+        h2, under the chapter's title). Screen readers, the EPUB contents and the PDF outline all
+        read the one structure. Headings that skip nothing keep their levels; an article whose
+        headings are changed gets one warning, at the first."""
+        stack: list[tuple[int, int]] = []  # (level written, level given) of the headings above
+        first: tuple[etree._Element, int, int] | None = None
+        for h in root.iter("h2", "h3", "h4", "h5", "h6"):
+            written = int(h.tag[1])
+            while stack and stack[-1][0] >= written:
+                stack.pop()
+            given = min(stack[-1][1] + 1 if stack else 2, 6)
+            if given != written:
+                first = first or (h, written, stack[-1][0] if stack else 0)
+                h.tag = f"h{given}"
+            stack.append((written, given))
+        if first is not None:
+            h, written, above = first
+            marks = "#" * (written - demoted)
+            parent = f"a `{'#' * (above - demoted)}` heading" if above else "the article's title"
+            self.warn(f"heading “{_text(h)[:40]}” (`{marks}`) skips a level below {parent}; the article's "
+                      "headings are re-levelled so that none does", _text(h)[:30] or marks,
+                      "give each heading one # more than the heading it belongs under")
+
+
+TABLE_FITS_EM = 33.0
+"""A table whose unbreakable words, side by side with the cells' padding, take more than this many
+ems at its own size does not fit across the default 46판 page (95 mm of text at 8 pt): it is
+`wide` (set at 0.67 of the size, so about 39 em fit) or, beyond TABLE_WIDE_EM, `very-wide` (set
+smaller still with columns of equal width, words breaking where they must)."""
+TABLE_WIDE_EM = 39.0
+LONG_CODE_LINES = 15
+"""A code block of more lines than this may break across pages (`pre.long`)."""
+
+
+def _char_em(char: str) -> float:
+    """A character's advance in ems in the bundled sans face, near enough for deciding a size."""
+    if unicodedata.east_asian_width(char) in "WF":
+        return 1.0
+    if char in "il.,:;'|!()[]{}`":
+        return 0.3
+    return 0.62 if char.isupper() or char.isdigit() else 0.55
+
+
+_BREAKS = re.compile(r"\s+|(?<=[/\-_?&=])")
+
+
+def table_width_em(table: etree._Element) -> float:
+    """The least width a table can have without breaking a word, in ems of its text: per column the
+    widest word (a word breaks after `/`, `-`, `_`, `?`, `&`, `=`, as in a URL), plus each cell's
+    padding (0.6 em a side). Cells spanning columns are left out of the columns' measure."""
+    widest: dict[int, float] = {}
+    for row in table.iter("tr"):
+        column = 0
+        for cell in row:
+            if cell.tag not in ("td", "th"):
+                continue
+            span = int(cell.get("colspan") or "1") if (cell.get("colspan") or "1").isdigit() else 1
+            if span == 1:
+                words = _BREAKS.split("".join(str(t) for t in cell.itertext()))
+                factor = 1.05 if cell.tag == "th" else 1.0
+                width = max((sum(_char_em(c) for c in w) * factor for w in words), default=0.0)
+                widest[column] = max(widest.get(column, 0.0), width)
+            column += max(span, 1)
+    return sum(widest.values()) + 1.2 * len(widest)
+
+
+_FENCE_LINE = re.compile(r"\s*(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def _mask_code(text: str) -> str:
+    """`text` with its fenced code and code spans blanked out (same length, same lines)."""
+    out = []
+    fence = ""
+    for line in text.split("\n"):
+        m = _FENCE_LINE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
+                    and not line.strip().strip(fence[0]):
+                fence = ""
+            out.append(" " * len(line))
+        elif m:
+            fence = m.group(1)
+            out.append(" " * len(line))
+        else:
+            out.append(_CODE_SPAN.sub(lambda span: " " * len(span.group(0)), line) if "`" in line else line)
+    return "\n".join(out)
 
 
 def remove_keep_tail(el: etree._Element) -> None:
@@ -491,7 +724,7 @@ def _replay(diag: Diagnostics, problems: tuple[Problem, ...]) -> None:
             diag.warn(problem.message, problem.path, problem.line, problem.hint)
 
 
-CACHE_FORMAT = "4"
+CACHE_FORMAT = "5"
 """Bumped when what the parse and render cache entries hold changes shape."""
 
 
@@ -527,7 +760,7 @@ def _render_one(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[
                 volume_ids: set[str], ids: dict[str, set[str]], book_root: Path, allow_remote: bool) -> _Rendered:
     article = renderer.article
     sources = [(img.get("src") or "").strip() for img in tree.iter("img")]
-    files = tuple(_signature(str(article.path.parent / unquote(urlsplit(src).path)))
+    files = tuple(_signature(str(_local_path(article, unquote(urlsplit(src).path), book_root)))
                   for src in sources if src and not _is_remote(src))
     _resolve_links(renderer, tree, by_path, volume_ids, ids, book_root)
     used: dict[str, Asset] = {}
@@ -547,6 +780,19 @@ _XML_AS_HTML = etree.XMLParser(remove_blank_text=False, resolve_entities=False, 
 _XML_AS_HTML.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
 
 
+def _local_path(article: Article, path: str, book_root: Path) -> Path:
+    """The file a local link or image names, resolved: relative to the article, or for a path that
+    starts with `/` the book folder's own (the book folder stands for the site a web page's
+    site-root path `/assets/x.png` means), unless it is an existing absolute path inside the book.
+    Callers check that the result lies inside the book folder."""
+    if path.startswith("/"):
+        real = Path(path).resolve()
+        if real.is_relative_to(book_root) and real.exists():
+            return real
+        return (book_root / path.lstrip("/")).resolve()
+    return (article.path.parent / path).resolve()
+
+
 def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: dict[Path, Article],
                    volume_ids: set[str], ids: dict[str, set[str]], book_root: Path) -> None:
     article = renderer.article
@@ -554,40 +800,49 @@ def _resolve_links(renderer: _ArticleRenderer, tree: etree._Element, by_path: di
         href = (a.get("href") or "").strip()
         if not href or href.startswith("#"):
             if href[1:] and unquote(href[1:]) not in ids[article.id]:
-                renderer.warn(f"link to #{href[1:]}, which is not an id in this article; it becomes text", href)
+                renderer.warn(f"link to #{href[1:]}, which is not an id in this article; it becomes text",
+                              renderer.link_needle(href))
                 _unwrap(a)
             continue
         parts = urlsplit(href)
         if parts.scheme.lower() in _SAFE_SCHEMES:
+            if re.search(r"\s", href):  # `[x](<https://a.example/b c>)` is CommonMark; a URL has no spaces
+                a.set("href", re.sub(r"\s", lambda m: f"%{ord(m.group()):02X}", href))
             continue
-        if parts.scheme.lower() == "file":
-            renderer.diag.error(f"link {href!r} points at a file on this computer", article.path,
-                                renderer.line(href), "link to an article of the book or to an https:// URL")
-            continue
+        # A link never stops a build (it reads nothing): what cannot be a link in the book becomes
+        # its text, with a warning. Only images, which are read, are refused outside the book.
         if _is_remote(href):
-            renderer.warn(f"link {href!r} has an unsupported scheme; it becomes text", href)
+            renderer.warn(f"link {href!r} has an unsupported scheme; it becomes text", renderer.link_needle(href),
+                          "link to an article of the book or to a full https:// URL")
             _unwrap(a)
             continue
-        target = (article.path.parent / unquote(parts.path)).resolve()
+        target = _local_path(article, unquote(parts.path), book_root)
+        if parts.path.startswith("/") and by_path.get(target) is None:
+            renderer.warn(f"link {href!r} is a path on a website, not a file of the book; it becomes text",
+                          renderer.link_needle(href), f"write the site's full address: https://<site>{parts.path}")
+            _unwrap(a)
+            continue
         if not target.is_relative_to(book_root):
-            renderer.diag.error(f"link {parts.path!r} points outside the book folder", article.path,
-                                renderer.line(parts.path), "link only to articles of the book")
+            renderer.warn(f"link {parts.path!r} points outside the book folder; it becomes text",
+                          renderer.link_needle(href),
+                          "link only to articles of the book, or to a full https:// URL")
+            _unwrap(a)
             continue
         other = by_path.get(target)
         if other is not None and other.id not in volume_ids:
             renderer.warn(f"link to {parts.path!r}, an article of another volume of the series; it becomes text",
-                          parts.path, "name the volume in the text, e.g. “제1권의 …”")
+                          renderer.link_needle(href), "name the volume in the text, e.g. “제1권의 …”")
             _unwrap(a)
             continue
         if other is None:
             renderer.warn(f"link to {parts.path!r}, which is not an article of this book; it becomes text",
-                          parts.path, "link to an article file of the book, or to a full https:// URL")
+                          renderer.link_needle(href), "link to an article file of the book, or to a full https:// URL")
             _unwrap(a)
             continue
         fragment = unquote(parts.fragment)
         if fragment and fragment not in ids[other.id]:
             renderer.warn(f"link to {parts.path}#{fragment}: no heading or anchor with that id there",
-                          href, "links to the article's start instead")
+                          renderer.link_needle(href), "links to the article's start instead")
             fragment = ""
         a.set("href", f"{other.id}.xhtml" + (f"#{fragment}" if fragment else ""))
 
@@ -599,6 +854,17 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
         src = (img.get("src") or "").strip()
         if src == "#refused":  # a file:// image, already reported as an error
             _replace_by_text(img, img.get("alt") or "")
+            continue
+        if not src:
+            renderer.warn("an image with no source (`<img>` without src) is left out", f'id="{img.get("id")}"'
+                          if img.get("id") else "<img", "give it src=\"images/…\" or delete it")
+            holder = img.getparent()
+            if img.get("alt"):
+                _replace_by_text(img, img.get("alt") or "")
+            else:
+                remove_keep_tail(img)
+                if holder is not None and holder.tag == "figure" and not len(holder) and not _text(holder):
+                    remove_keep_tail(holder)
             continue
         alt = img.get("alt")
         if alt is None or not alt.strip():
@@ -619,19 +885,25 @@ def _resolve_images(renderer: _ArticleRenderer, tree: etree._Element, book_root:
                 continue
             _add_asset(renderer, img, asset, removed, src, assets)
             continue
-        if not src or _is_remote(src):
-            renderer.warn(f"remote image {src!r} is not fetched; its alt text is used", src or "![",
+        if _is_remote(src):
+            renderer.warn(f"remote image {src!r} is not fetched; its alt text is used", src,
                           "download the image into the book folder, or build with --allow-remote")
             _replace_by_text(img, img.get("alt") or "")
             continue
-        path = (article.path.parent / unquote(urlsplit(src).path)).resolve()
+        local = unquote(urlsplit(src).path)
+        path = _local_path(article, local, book_root)
         if not path.is_relative_to(book_root):
             renderer.diag.error(f"image {src!r} is outside the book folder", article.path,
                                 renderer.line(src), "copy the image into the book folder")
             continue
         if not path.is_file():
-            renderer.diag.error(f"image {src!r} not found", article.path, renderer.line(src),
-                                "image paths are relative to the article file")
+            if local.startswith("/"):
+                renderer.diag.error(f"image {src!r} not found in the book folder", article.path, renderer.line(src),
+                                    "a path that starts with / is looked up in the book folder, as a web page's "
+                                    "in its site: copy the image there, or write a path relative to the article")
+            else:
+                renderer.diag.error(f"image {src!r} not found", article.path, renderer.line(src),
+                                    "image paths are relative to the article file")
             continue
         try:
             asset, removed = make_asset(path)
@@ -647,6 +919,28 @@ def _add_asset(renderer: _ArticleRenderer, img: etree._Element, asset: Asset, re
         renderer.warn(f"{what} removed from SVG {src!r}", src)
     assets.setdefault(asset.name, asset)
     img.set("src", asset.name)
+
+
+_BOXES = {("checkbox", False): ("□", "선택 안 됨"), ("checkbox", True): ("▣", "선택됨"),
+          ("radio", False): ("○", "선택 안 됨"), ("radio", True): ("◉", "선택됨")}
+"""What a checklist's box prints as: glyphs the bundled fonts have, and what a screen reader says."""
+
+
+def _box(kind: str, checked: bool) -> etree._Element:
+    glyph, label = _BOXES[kind, checked]
+    box = etree.Element("span", {"class": f"checkbox{' checked' if checked else ''}", "role": "img",
+                                 "aria-label": label})
+    box.text = glyph
+    return box
+
+
+def _replace_by_box(el: etree._Element, kind: str, checked: bool) -> None:
+    """A form's checkbox or radio button (a web page's checklist) becomes the glyph of its state."""
+    box = _box(kind, checked)
+    box.tail = " " + (el.tail or "").lstrip()
+    parent = el.getparent()
+    if parent is not None:
+        parent.replace(el, box)
 
 
 def _replace_by_text(el: etree._Element, text: str) -> None:

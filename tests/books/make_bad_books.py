@@ -38,7 +38,7 @@ CASES: dict[str, dict[str, str | bytes]] = {
     # paths
     "bad-path-escape": {"book.toml": GOOD_TOML,
                         "articles/01.md": "# 글\n\n줄\n\n![비밀](../../../../etc/hostname)\n"},
-    "bad-path-absolute": {"book.toml": GOOD_TOML, "articles/01.md": "# 글\n\n줄\n\n[비밀](/etc/passwd)\n"},
+    "bad-path-absolute": {"book.toml": GOOD_TOML, "articles/01.md": "# 글\n\n줄\n\n![비밀](/etc/hostname)\n"},
     "bad-file-url": {"book.toml": GOOD_TOML, "articles/01.md": "# 글\n\n줄\n\n![비밀](file:///etc/hostname)\n"},
     # made safe: each of these builds into a valid book
     "bad-hostile-html": {"book.toml": GOOD_TOML, "articles/01.md": (

@@ -1,8 +1,9 @@
 """HTML → clean Markdown for imported pages; text is escaped so that it renders word for word.
 
-Only what a book needs is kept: paragraphs, headings, bold/italic, links, code, quotes, lists,
-rules, line breaks and images. Everything else keeps its text and loses its markup; scripts, forms,
-embedded players and the like are dropped (the caller is told, so that it can warn).
+Only what a book needs is kept: paragraphs, headings, bold/italic, underline and strike-through,
+links, code, quotes, lists, rules, line breaks and images. Everything else keeps its text and loses
+its markup; scripts, forms, embedded players and the like are dropped (the caller is told, so that
+it can warn).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ class Converter:
 
     def markdown(self, root: etree._Element) -> str:
         """The whole subtree as Markdown (blocks separated by blank lines, ending with a newline)."""
-        return "\n\n".join(self.blocks(root)) + "\n"
+        return join_blocks(self.blocks(root))
 
     # -- blocks -----------------------------------------------------------------------------------
     def blocks(self, el: etree._Element) -> list[str]:
@@ -260,6 +261,11 @@ class Converter:
             return _wrap(content, raw("<em>"), raw("</em>")) if strong else _wrap(content, EM, EM_END)
         if tag == "a":
             return self.link(el, content)
+        # Underline and strike-through are the author's marks: kept as the HTML that jebon's books allow.
+        if tag in ("u", "ins"):
+            return _wrap(content, raw("<u>"), raw("</u>"))
+        if tag in ("s", "strike", "del"):
+            return _wrap(content, raw("<s>"), raw("</s>"))
         return content
 
     def ruby(self, el: etree._Element) -> str:
@@ -281,13 +287,37 @@ class Converter:
         # An empty link, or one around an image or a line break: keep what is inside.
         if not content.strip(f" {BR}") or BR in content or RAW in content:
             return content
-        url = urljoin(self.base, href) if self.base else href
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https", "mailto"):
-            return content  # `#top`, `javascript:`, relative links with no base: text only
-        url = quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
-        lead, core, trail = _split_space(content)
-        return f"{lead}[{core}]({raw(url)}){trail}"
+        return markdown_link(content, urljoin(self.base, href) if self.base else href)
+
+
+_LIST_ITEM = re.compile(r"(-|\d+\.) ")
+SEPARATOR = "<!-- -->"
+"""Between two quotes (or two lists of one kind), which Markdown would otherwise run into one."""
+
+
+def join_blocks(blocks: list[str]) -> str:
+    """Markdown blocks as a text: a blank line between them (and an empty comment between two quotes
+    or two lists of the same kind, which a blank line alone would join), ending with a newline."""
+    out: list[str] = []
+    for block in (b for b in blocks if b):
+        if out:
+            last = out[-1]
+            same_list = (m := _LIST_ITEM.match(last)) and (n := _LIST_ITEM.match(block)) \
+                and (m.group(1) == "-") == (n.group(1) == "-")
+            if (last.startswith(">") and block.startswith(">")) or same_list:
+                out.append(SEPARATOR)
+        out.append(block)
+    return "\n\n".join(out) + "\n"
+
+
+def markdown_link(content: str, url: str) -> str:
+    """A link around inline `content` (escaped text with the marks above); just the content when the
+    address is not http(s) or mailto (`#top`, `javascript:`, a relative link with no base)."""
+    if urlsplit(url).scheme.lower() not in ("http", "https", "mailto"):
+        return content
+    url = quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
+    lead, core, trail = _split_space(content)
+    return f"{lead}[{core}]({raw(url)}){trail}" if core else content
 
 
 def _tag(el: etree._Element) -> str:

@@ -1,4 +1,5 @@
-"""What an importer reads from one saved page: a Page record (title, dates, body as Markdown, images)."""
+"""What an importer reads from one saved file: a Page (one article: title, dates, body as Markdown,
+images) or an ArticleList (a magazine, a brunchbook or a list of addresses: the articles in order)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,43 @@ class Page:
     """What the page shows as its date when it could not be read as one (`3시간전`)."""
     date_guessed: bool = False
     """The date is the saved file's modification date (--date-from-mtime), not the page's."""
+    aliases: tuple[str, ...] = ()
+    """Every address the page names for itself (`url` first): Brunch gives an article two, `/@author/12`
+    and `/@@id/12`, and a list may use either."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How a page's body lines are read (the command line's --lines and --h4)."""
+
+    lines: bool = False
+    """Keep every line, blank ones too (poems): blank lines stay empty lines instead of one paragraph break."""
+    h4: str = "auto"
+    """`h4`/`h5`/`h6` body lines: "auto" (text, unless they look like headings), "heading" or "text"."""
+
+
+H4_CHOICES = ("auto", "heading", "text")
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One article named by a list: its address, its title when the list shows one, and where it is."""
+
+    url: str
+    title: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleList:
+    """The articles of a magazine or brunchbook page, or of a text file of addresses, in the list's order."""
+
+    source: Path
+    kind: str
+    """`magazine`, `brunchbook` or `addresses` (a text file)."""
+    title: str | None
+    url: str | None
+    entries: tuple[ListEntry, ...]
 
 
 def image_target(number: int) -> str:

@@ -147,7 +147,10 @@ def _dests(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
 
 def _set_dests(pdf: pikepdf.Pdf, names: dict[str, pikepdf.Object]) -> None:
     flat = pikepdf.Array()
-    for key in sorted(names, key=lambda k: bytes(pikepdf.String(k))):  # the bytes the tree holds
+    # By the keys' text (code point order), as qpdf and pdfium compare them: sorted by the bytes the
+    # tree holds, the UTF-16 keys (ids with Hangul) come after every ASCII one and pdfium stops its
+    # search before it reaches them, so links to those headings went nowhere.
+    for key in sorted(names):
         flat.append(pikepdf.String(key))
         flat.append(names[key])
     if "/Names" not in pdf.Root:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -174,6 +175,16 @@ class PdfResult:
     """(image name, effective resolution) for every placed raster image."""
     refused: list[str] = field(default_factory=list)
     """URLs the layout asked for that jebon did not fetch."""
+    starts: list[tuple[int, Path]] = field(default_factory=list)
+    """(0-based index of its first page, source file) of each chapter, in order, when known."""
+
+    def source_of(self, page: int) -> Path | None:
+        """The article a 1-based page number belongs to (None in the front matter or when unknown)."""
+        found = None
+        for start, path in self.starts:
+            if start < page:
+                found = path
+        return found
 
 
 _SVG_TRANSPARENCY = re.compile(
@@ -768,7 +779,9 @@ class PdfBuilder:
         data = printfile.settle_stream_ends(data)
         if self.options.variant == "pdf/x-1a":
             data = printfile.pdf13_header(data)
-        return PdfResult(data=data, pages=pages,
+        starts = [(start, chapter.article.path)
+                  for start, chapter in zip(placement(front_pages, sizes), chapters, strict=True)]
+        return PdfResult(data=data, pages=pages, starts=starts,
                          image_dpi=[d for layout in ready for d in layout.image_dpi],
                          refused=refused + [url for layout in ready for url in layout.refused])
 
