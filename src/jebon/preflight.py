@@ -138,12 +138,13 @@ def _check_boxes(reader: pikepdf.Pdf, options: PrintOptions, path: Path, diag: D
         if not options.spine_bleed:
             expected[spine] = 0.0
         margins = (trim[0] - media[0], trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
-        if options.marks and min(m for m, e in zip(margins, expected, strict=True) if e) < bleed + 10:
+        marked = [i for i in range(4) if options.marks and (options.spine_bleed or i != spine)]
+        if marked and min(margins[i] for i in marked) < bleed + 10:
             diag.error(f"preflight: page {number} has no room for crop marks outside the bleed", path)
             return
         edges = ("left", "bottom", "right", "top")
         wrong = [f"{edges[i]} {m:.2f} pt" for i, (m, e) in enumerate(zip(margins, expected, strict=True))
-                 if (not options.marks or not e) and abs(m - e) > TOLERANCE_PT]
+                 if i not in marked and abs(m - e) > TOLERANCE_PT]
         if wrong:
             what = "spine edge none, other edges" if not options.spine_bleed else "every edge"
             diag.error(f"preflight: page {number} bleed is {', '.join(wrong)}; expected {what} {bleed:.2f} pt", path)
