@@ -131,7 +131,8 @@ def test_ingramspark_cover_is_cmyk(covers: dict[tuple[str, str, int], Path]) -> 
     root = reader.trailer["/Root"]
     intent = root["/OutputIntents"][0].get_object()
     assert intent["/DestOutputProfile"].get_object()["/N"] == 4
-    assert reader.metadata is not None and reader.metadata["/GTS_PDFXVersion"] == "PDF/X-1a:2001"
+    assert reader.metadata is not None and reader.metadata["/GTS_PDFXVersion"] == "PDF/X-1:2001"
+    assert reader.metadata["/GTS_PDFXConformance"] == "PDF/X-1a:2001"
     content = reader.pages[0].get_contents()
     assert content is not None
     data = content.get_data()

@@ -198,7 +198,7 @@ def test_profiles(profile_pdfs: dict[str, Path]) -> None:
         reader = PdfReader(path)
         options = resolve(PdfConfig(), 2, profile=name)
         bleed = options.bleed_mm * PT_PER_MM
-        page = reader.pages[0]
+        page = reader.pages[1]  # a verso: its left edge is an outer edge, bled by every profile
         media, trim = [float(v) for v in page.mediabox], [float(v) for v in page.trimbox]
         assert trim[0] - media[0] == pytest.approx(bleed, abs=0.6), name
         assert (trim[2] - trim[0]) == pytest.approx(options.width_mm * PT_PER_MM, abs=0.6), name
@@ -207,7 +207,8 @@ def test_profiles(profile_pdfs: dict[str, Path]) -> None:
         assert bool(reader.outline) is profile.bookmarks, name
         assert len(reader.pages) % profile.signature == 0
     ingram = PdfReader(profile_pdfs["ingramspark"])
-    assert ingram.metadata["/GTS_PDFXVersion"] == "PDF/X-1a:2001" and ingram.pdf_header == "%PDF-1.4"
+    assert ingram.metadata["/GTS_PDFXVersion"] == "PDF/X-1:2001" and ingram.pdf_header == "%PDF-1.3"
+    assert ingram.metadata["/GTS_PDFXConformance"] == "PDF/X-1a:2001"
     intent = ingram.trailer["/Root"]["/OutputIntents"][0].get_object()
     assert intent["/S"] == "/GTS_PDFX" and intent["/DestOutputProfile"].get_object()["/N"] == 4
     for page in ingram.pages:

@@ -25,6 +25,9 @@ VARIANTS = ("pdf/x-4", "pdf/x-1a", "pdf/a-2b", "pdf/ua-1")
 # the width (docs/printing.md). The PDF's page rules and the line-breaking pass both read them.
 MARGIN_TOP, MARGIN_BOTTOM = 0.095, 0.115
 MARGIN_INNER, MARGIN_OUTER = 0.145, 0.11
+FURNITURE_ROOM_MM = 8.5
+"""How far the running head and the folio reach from the text block into the head and foot margins
+(their 4 mm padding and their line): a profile's clear zone is kept beyond them."""
 COLORS = ("rgb", "cmyk")
 
 
@@ -44,6 +47,10 @@ class Profile:
     trims: dict[str, tuple[float, float]]
     """The service's own measure of a named trim, where it differs from ours."""
     note: str
+    spine_bleed: bool = True
+    """False: bleed on the top, bottom and outer edge only, none on the spine (binding) edge."""
+    min_margin_mm: float = 0.0
+    """Everything printed (text, running heads, folios, images) stays this far inside the trim."""
 
 
 # One table for every service; the numbers come from the services' public help pages.
@@ -56,9 +63,11 @@ PROFILES: dict[str, Profile] = {
                     min_dpi=300, trims={},
                     note="Lulu: 0.125 in (3.18 mm) bleed on each side, no marks, fonts embedded, sRGB."),
     "ingramspark": Profile("ingramspark", bleed="0.125in", marks=False, bookmarks=False, variant="pdf/x-1a",
-                           color="cmyk", signature=2, min_dpi=300, trims={},
-                           note="IngramSpark: PDF/X-1a:2001 with a CMYK output intent, 0.125 in bleed, no "
-                                "marks, TrimBox set, even page count."),
+                           color="cmyk", signature=2, min_dpi=300, trims={}, spine_bleed=False,
+                           min_margin_mm=0.5 * MM_PER_IN,
+                           note="IngramSpark: PDF/X-1a:2001 with a CMYK output intent, 0.125 in bleed on the top, "
+                                "bottom and outer edge (none on the spine edge), no marks, TrimBox set, even page "
+                                "count, everything at least 0.5 in inside the trim."),
     "bookk": Profile("bookk", bleed="0", marks=False, bookmarks=True, variant=None, color="rgb", signature=2,
                      min_dpi=300, trims={"46": (127.0, 188.0)},
                      note="부크크 (Bookk): PDF at the trim size, no marks; its 46판 is 127×188 mm."),
@@ -112,10 +121,25 @@ class PrintOptions:
     profile: str | None = None
     toc_depth: int = 2
     font_size_pt: float = 10.0
+    spine_bleed: bool = True
+    """False: no bleed on the spine edge (the left edge of a recto, the right edge of a verso)."""
+
+    @property
+    def margins_mm(self) -> tuple[float, float, float, float]:
+        """(head, foot, gutter, outer): the shares of the trim, widened where the profile keeps a
+        clear zone inside the trim that running heads, folios or text would enter."""
+        top, bottom = self.height_mm * MARGIN_TOP, self.height_mm * MARGIN_BOTTOM
+        inner, outer = self.width_mm * MARGIN_INNER, self.width_mm * MARGIN_OUTER
+        clear = self.min_margin_mm
+        if clear:
+            top, bottom = max(top, clear + FURNITURE_ROOM_MM), max(bottom, clear + FURNITURE_ROOM_MM)
+            inner, outer = max(inner, clear), max(outer, clear)
+        return top, bottom, inner, outer
 
     @property
     def text_width_mm(self) -> float:
-        return self.width_mm * (1 - MARGIN_INNER - MARGIN_OUTER)
+        _, _, inner, outer = self.margins_mm
+        return self.width_mm - inner - outer
 
     @property
     def line_em(self) -> float:
@@ -129,6 +153,10 @@ class PrintOptions:
     @property
     def min_dpi(self) -> int:
         return PROFILES[self.profile].min_dpi if self.profile else 150
+
+    @property
+    def min_margin_mm(self) -> float:
+        return PROFILES[self.profile].min_margin_mm if self.profile else 0.0
 
 
 
@@ -174,6 +202,7 @@ def resolve(pdf: PdfConfig, epub_toc_depth: int, **cli: object) -> PrintOptions:
         color=color, profile=profile.name if profile else None,
         toc_depth=int(_pick(pdf.toc_depth, epub_toc_depth)),  # type: ignore[call-overload]
         font_size_pt=float(_pick(pdf.font_size, 10.0)),  # type: ignore[arg-type]
+        spine_bleed=profile.spine_bleed if profile else True,
     )
 
 

@@ -9,7 +9,7 @@ program (`pdffonts.merge_fonts`)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -47,10 +47,11 @@ def placement(front_pages: int, pieces: Sequence[int]) -> list[int]:
 
 
 def assemble(front: bytes, pieces: Sequence[Piece], furniture: Furniture, *, book_title: str,
-             signature: int) -> tuple[bytes, int]:
+             signature: int, finish: Callable[[pikepdf.Pdf], None] | None = None) -> tuple[bytes, int]:
     """The volume: the front matter (with its metadata, output intent and identifiers), then the
     chapters, blank versos where a chapter must start on a recto, heads and folios drawn on, pages
-    padded to the signature; returns (PDF, page count)."""
+    padded to the signature, then `finish` on the whole (the variant's rules); returns (PDF, page
+    count)."""
     out = pikepdf.open(io.BytesIO(front))
     blank = out.pages[1]  # the half title's verso
     starts = placement(len(out.pages), [piece.pages for piece in pieces])
@@ -85,6 +86,8 @@ def assemble(front: bytes, pieces: Sequence[Piece], furniture: Furniture, *, boo
         with out.open_outline() as tree:
             tree.root.extend(_outline_items_from(outline))
     merge_fonts(out)
+    if finish is not None:
+        finish(out)
     buffer = io.BytesIO()
     # Object streams are PDF 1.5; PDF/X-1a stays 1.4.
     streams = pikepdf.ObjectStreamMode.generate if out.pdf_version >= "1.5" else pikepdf.ObjectStreamMode.disable

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import hashlib
 import html
+import io
 import json
 import multiprocessing
 import multiprocessing.util
@@ -26,9 +28,10 @@ from ..cache import Cache, digest, engine_version
 from ..config import BookConfig, BookMeta
 from ..images import Asset
 from ..model import SeriesInfo
-from ..printing import MARGIN_BOTTOM, MARGIN_INNER, MARGIN_OUTER, MARGIN_TOP, PrintOptions
+from ..printing import PrintOptions
 from ..render import Chapter, RenderedVolume, remove_keep_tail
 from ..typography.linebreak import Gluer
+from . import printfile
 from .assemble import XREF_SCHEME, Piece, assemble, placement
 from .epub import identifier_for, modified_time
 from .furniture import Furniture, measure
@@ -184,26 +187,49 @@ class PdfResult:
         return found
 
 
+_SVG_TRANSPARENCY = re.compile(
+    r"""(?:(?:fill-|stroke-|stop-|flood-)?opacity\s*[:=]\s*["']?\s*(?:0?\.\d+|0)(?![\d.])"""
+    r"""|rgba\(|hsla\(|<mask\b|\bmask\s*[:=]|\bfilter\s*[:=]|mix-blend-mode)""", re.IGNORECASE)
+FLATTEN_PPI = 600
+"""An SVG drawing with transparency is flattened for PDF/X-1a to a raster this fine at the widest it
+can be placed (the text block), as print flatteners do for line art."""
+
+
+def svg_transparency(svg: str) -> bool:
+    """Whether an SVG drawing uses opacity, translucent colours, masks, filters or blending."""
+    return _SVG_TRANSPARENCY.search(svg) is not None
+
+
 class BookFetcher:
     """The one gate for every resource WeasyPrint asks for: the book's own images, jebon's fonts and
     its CMYK profile. Nothing else is ever fetched (no network, no other files). With `cmyk`, images
-    are handed over in CMYK (raster → CMYK JPEG, SVG colours → device-cmyk())."""
+    are handed over in CMYK (raster → CMYK JPEG, SVG colours → device-cmyk()). With `flatten_px`
+    (PDF/X-1a, which forbids transparency), an SVG drawing that uses transparency is handed over as
+    the same drawing flattened on white paper: a CMYK raster `flatten_px` pixels wide at most, inside
+    an SVG of the original's size (so the layout does not change)."""
 
-    def __init__(self, assets: tuple[Asset, ...], *, cmyk: bool = False) -> None:
+    def __init__(self, assets: tuple[Asset, ...], *, cmyk: bool = False, flatten_px: int | None = None) -> None:
         self.assets = {a.name: a for a in assets}
         self.cmyk = cmyk
+        self.flatten_px = flatten_px
+        self.flattened: dict[str, bytes] = {}
         self.refused: list[str] = []
 
     def resolve(self, url: str) -> tuple[bytes, str] | None:
         if not url.startswith(BASE):
             return None
         name = unquote(urlsplit(url).path)[len("/jebon-book/"):]
+        if name.startswith(FLAT_PREFIX) and name[len(FLAT_PREFIX):] in self.flattened:
+            return self.flattened[name[len(FLAT_PREFIX):]], "image/jpeg"
         if name in self.assets:
             asset = self.assets[name]
             if not self.cmyk:
                 return asset.data, asset.media_type
             if asset.media_type == "image/svg+xml":
-                return color.to_cmyk(asset.data.decode("utf-8")).encode("utf-8"), asset.media_type
+                text = asset.data.decode("utf-8")
+                if self.flatten_px and svg_transparency(text):
+                    return self._flatten(asset), asset.media_type
+                return color.to_cmyk(text).encode("utf-8"), asset.media_type
             return color.image_to_cmyk(asset.data), "image/jpeg"
         if name.startswith("fonts/") and "/" not in name[6:]:
             file = name[6:]
@@ -215,6 +241,56 @@ class BookFetcher:
         if name == color.PROFILE_NAME:
             return (resources.data_dir("styles") / name).read_bytes(), "application/vnd.iccprofile"
         return None
+
+    def _flatten(self, asset: Asset) -> bytes:
+        """The drawing laid out alone by WeasyPrint at its own size, drawn by pdfium, flattened on
+        white and made CMYK; wrapped in an SVG of the original's width, height and viewBox."""
+        import pypdfium2 as pdfium
+        from weasyprint import HTML
+
+        plain = BookFetcher(tuple(self.assets.values()))
+        document = HTML(string=f'<img src="{html.escape(BASE + asset.name)}" style="display: block">',
+                        base_url=BASE, url_fetcher=weasy_fetcher(plain)).render(
+            stylesheets=[_flatten_css()])
+        page = document.pages[0]
+        box = page._page_box.children[0].children[0].children[0]  # html > body > img
+        width_px, height_px = float(box.width), float(box.height)
+        pdf = pdfium.PdfDocument(document.copy([page]).write_pdf())
+        try:
+            # As wide as the text block at FLATTEN_PPI, or at its own size (CSS px) at FLATTEN_PPI
+            # when it is narrower (images are never scaled up).
+            factor = min((self.flatten_px or 0) / max(width_px, 1), FLATTEN_PPI / 96)
+            scale = max(1.0, factor) * 96 / 72
+            # crop = what to cut off: (left, bottom, right, top); the drawing is at the top left
+            bitmap = pdf[0].render(scale=scale, crop=(0, pdf[0].get_height() - height_px * 0.75,
+                                                      pdf[0].get_width() - width_px * 0.75, 0))
+            raster = bitmap.to_pil().convert("RGB")
+        finally:
+            pdf.close()
+        out = io.BytesIO()
+        raster.save(out, format="PNG")
+        self.flattened[asset.name] = color.image_to_cmyk(out.getvalue())
+        root = etree.fromstring(asset.data)
+        attributes = {k: root.get(k) for k in ("width", "height", "viewBox", "preserveAspectRatio") if root.get(k)}
+        view = attributes.get("viewBox") or f"0 0 {width_px:g} {height_px:g}"
+        x, y, w, h = (float(v) for v in re.split(r"[\s,]+", view.strip()))
+        title = root.find("{http://www.w3.org/2000/svg}title")
+        wrapper = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+                   + " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attributes.items()) + ">"
+                   + (f"<title>{html.escape(title.text or '')}</title>" if title is not None else "")
+                   + f'<image x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" preserveAspectRatio="none" '
+                   f'xlink:href="{html.escape(BASE + FLAT_PREFIX + asset.name)}"/></svg>')
+        return wrapper.encode("utf-8")
+
+
+FLAT_PREFIX = "flattened/"
+
+
+@functools.cache
+def _flatten_css() -> Any:
+    from weasyprint import CSS
+
+    return CSS(string="@page { size: 10000px 10000px; margin: 0 } html, body { margin: 0 }")
 
 
 def own_font_configuration() -> Any:
@@ -239,16 +315,19 @@ def own_font_configuration() -> Any:
 
 def label_pdfx1a_2001(pdf: Any) -> None:
     """WeasyPrint labels its PDF/X-1a as the 2003 revision; the services ask for PDF/X-1a:2001, whose
-    requirements jebon's files meet (PDF 1.4, CMYK only, no transparency, output intent)."""
+    Info keys are `GTS_PDFXVersion (PDF/X-1:2001)` and `GTS_PDFXConformance (PDF/X-1a:2001)` (ISO
+    15930-1). The interior's last pass (`printfile.finish`) applies the rest of the standard."""
     import pydyf
 
-    for key in ("GTS_PDFXVersion", "GTS_PDFXConformance"):
-        pdf.info[key] = pydyf.String("PDF/X-1a:2001")
+    pdf.info["GTS_PDFXVersion"] = pydyf.String("PDF/X-1:2001")
+    pdf.info["GTS_PDFXConformance"] = pydyf.String("PDF/X-1a:2001")
     for obj in pdf.objects:
         if isinstance(obj, pydyf.Stream) and b"pdfxid" in b"".join(
                 part if isinstance(part, bytes) else str(part).encode() for part in obj.stream):
-            obj.stream = [(part if isinstance(part, bytes) else str(part).encode())
-                          .replace(b"PDF/X-1a:2003", b"PDF/X-1a:2001") for part in obj.stream]
+            raw = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in obj.stream)
+            raw = raw.replace(b"<pdfxid:GTS_PDFXVersion>PDF/X-1a:2003", b"<pdfxid:GTS_PDFXVersion>PDF/X-1:2001")
+            raw = raw.replace(b"<pdfx:GTS_PDFXVersion>PDF/X-1a:2003", b"<pdfx:GTS_PDFXVersion>PDF/X-1:2001")
+            obj.stream = [raw.replace(b"PDF/X-1a:2003", b"PDF/X-1a:2001")]
 
 
 def weasy_fetcher(gate: BookFetcher) -> Any:
@@ -275,7 +354,7 @@ def ascii_id(ident: str) -> str:
 
 
 def _mm(value: float) -> str:
-    return f"{value:.2f}mm"
+    return f"{value:.3f}mm"  # 0.125 in of bleed is 3.175 mm
 
 
 MARKS_ROOM_MM = 8.0
@@ -287,8 +366,7 @@ def page_css(options: PrintOptions, justify: bool = True) -> str:
     """The generated @page rules: trim, mirrored margins with a gutter, bleed, marks, body size."""
     width, height = options.width_mm, options.height_mm
     bleed = options.bleed_mm + (MARKS_ROOM_MM if options.marks else 0.0)
-    top, bottom = height * MARGIN_TOP, height * MARGIN_BOTTOM
-    inner, outer = width * MARGIN_INNER, width * MARGIN_OUTER
+    top, bottom, inner, outer = options.margins_mm
     rules = [
         f"@page {{ size: {_mm(width)} {_mm(height)}; margin: {_mm(top)} 0 {_mm(bottom)} 0;"
         f" bleed: {_mm(bleed)}; marks: {'crop' if options.marks else 'none'}; }}",
@@ -393,7 +471,7 @@ class PdfBuilder:
             li = bodies.pop((a.get("href") or "#")[1:], None)
             if li is None:
                 continue
-            note = lxml.html.Element("span", {"class": "footnote"})
+            note = lxml.html.Element(printfile.NOTE_TAG, {"class": "footnote"})
             parts: list[str] = []
             for back in li.iter("a"):
                 if "footnote-backref" in (back.get("class") or ""):
@@ -553,7 +631,8 @@ class PdfBuilder:
     def _context(self, css_text: str) -> tuple[BookFetcher, Any, Any, Any, dict[str, Any]]:
         from weasyprint import CSS
 
-        gate = BookFetcher(self.rendered.assets, cmyk=self.options.color == "cmyk")
+        flatten = round(self.options.text_width_mm / 25.4 * FLATTEN_PPI) if self.options.variant == "pdf/x-1a" else None
+        gate = BookFetcher(self.rendered.assets, cmyk=self.options.color == "cmyk", flatten_px=flatten)
         fetcher = weasy_fetcher(gate)
         font_config = own_font_configuration()  # one configuration for CSS() and write_pdf()
         color_profiles: dict[str, Any] = {}  # likewise one dict, or the output intent is lost
@@ -592,8 +671,11 @@ class PdfBuilder:
         document, gate, source = self.layout()
         document = self._pad(document)
         identifier = hashlib.sha256((source + repr(self.options)).encode()).hexdigest()[:32].encode()
-        with deferred_fonts():
-            data = embed_fonts(self._write(document, identifier))
+        with deferred_fonts(), printfile.ua_tags(self.options.variant == "pdf/ua-1"):
+            data = self._write(document, identifier)
+        from .pdffonts import merge_fonts
+
+        data = printfile.finish_bytes(data, self.options, first=merge_fonts)  # one open and save
         return PdfResult(data=data, pages=len(document.pages), image_dpi=_image_dpi(document),
                          refused=gate.refused)
 
@@ -692,7 +774,11 @@ class PdfBuilder:
         cache.put("pdf-front-pages", front_key, str(front_pages).encode())
         pieces = [Piece(layout.pdf, layout.pages, layout.title) for layout in ready]
         data, pages = assemble(front_pdf, pieces, furniture, book_title=" ".join(self.meta.title.split()),
-                               signature=self.options.signature)
+                               signature=self.options.signature,
+                               finish=lambda pdf: printfile.finish(pdf, self.options))
+        data = printfile.settle_stream_ends(data)
+        if self.options.variant == "pdf/x-1a":
+            data = printfile.pdf13_header(data)
         starts = [(start, chapter.article.path)
                   for start, chapter in zip(placement(front_pages, sizes), chapters, strict=True)]
         return PdfResult(data=data, pages=pages, starts=starts,
@@ -748,15 +834,11 @@ class PdfBuilder:
                 f"<body>{body}</body></html>"), title
 
     def _finish(self, document: Any, pdf: Any) -> None:
-        """BleedBox = TrimBox grown by the real bleed (WeasyPrint caps it at 10 pt and counts the
-        marks' room as bleed)."""
+        """What WeasyPrint writes into every piece that the variant forbids (the page boxes and the
+        rest of the standard are set on the whole volume: `printfile.finish`)."""
         import pydyf
 
-        bleed = self.options.bleed_mm * 72 / 25.4
         for obj in pdf.objects:
-            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "TrimBox" in obj:
-                left, top, right, bottom = (float(v) for v in obj["TrimBox"])
-                obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
             if self.options.color == "cmyk" and isinstance(obj, pydyf.Dictionary) and "lab-d50" in obj:
                 # WeasyPrint declares Lab and ICC colour spaces on every page; PDF/X-1a allows neither.
                 for key in ("lab-d50", "lab-d65", "device-cmyk"):
@@ -810,7 +892,9 @@ def _emphasis_dots(root: etree._Element) -> None:
 
 
 def _ruby(root: etree._Element) -> None:
-    """Ruby in the PDF: the reading set small above its Hanja, as two stacked blocks."""
+    """Ruby in the PDF: the reading set small above its Hanja, as two stacked blocks. The base is a
+    float (print.css): WeasyPrint paints floats before the flow, so the base comes first in the
+    content stream and text extraction, search and copy read "檢印검인", base then reading."""
     for ruby in list(root.iter("ruby")):
         annotation = "".join(str(t) for rt in ruby.iter("rt") for t in rt.itertext())
         for child in list(ruby):
@@ -821,9 +905,10 @@ def _ruby(root: etree._Element) -> None:
         for child in list(ruby):
             base.append(child)
         ruby.text = None
-        ruby.tag = "span"
-        ruby.set("class", "ruby")
-        top = lxml.html.Element("span", {"class": "rt"})
+        for key in list(ruby.attrib):
+            del ruby.attrib[key]
+        ruby.set("class", "ruby")  # stays <ruby> and <rt>: tagged as Ruby/RB/RT in PDF/UA
+        top = lxml.html.Element("rt", {"class": "rt"})
         top.text = annotation
         ruby.append(top)
         ruby.append(base)
