@@ -147,4 +147,4 @@ def test_typography_config_errors(copy_book: Callable[[Path], Path]) -> None:
                                     encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load(book)
-    assert "`line_break` must be word or syllable" in str(info.value) and "`quotes`" in str(info.value)
+    assert "`line_break` must be word, balanced or syllable" in str(info.value) and "`quotes`" in str(info.value)

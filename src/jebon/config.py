@@ -98,8 +98,10 @@ class TypographyConfig:
     the EPUB's readers break by word with CSS `word-break: keep-all`)."""
 
     line_break: str = "word"
-    """`word` (어절 단위: a word never breaks inside) or `syllable` (글자 단위); per article with
-    front matter `line_break:`, per paragraph with `{: .break-syllable }` / `{: .break-word }`."""
+    """`word` (어절 단위: a word never breaks inside), `balanced` (by word, but a word may split
+    between syllables where that saves a badly spaced line; the PDF's total fit decides) or `syllable`
+    (글자 단위); per article with front matter `line_break:`, per paragraph with
+    `{: .break-syllable }` / `{: .break-balanced }` / `{: .break-word }`."""
     justify: bool = True
     """Justified text; false gives ragged-right."""
     ellipsis: bool = True
@@ -510,10 +512,10 @@ def _typography_table(check: _Checker, data: dict[str, Any]) -> TypographyConfig
                 check.error(("typography", key), f"`{key}` must be true or false")
     line_break = check.string(table, "typography", "line_break")
     if line_break is not None:
-        if line_break in ("word", "syllable"):
+        if line_break in ("word", "balanced", "syllable"):
             values["line_break"] = line_break
         else:
-            check.error(("typography", "line_break"), f"`line_break` must be word or syllable, not {line_break!r}")
+            check.error(("typography", "line_break"), f"`line_break` must be word, balanced or syllable, not {line_break!r}")
     marks = check.string(table, "typography", "emphasis_marks")
     if marks is not None:
         if marks in ("em", "strong", "none"):

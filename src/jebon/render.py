@@ -221,7 +221,7 @@ class _ArticleRenderer:
             for el in root.iter(t.emphasis_marks):
                 el.set("class", " ".join(filter(None, (el.get("class"), "emphasis-marks"))))
         mode = self.article.extra.get("line_break")  # checked with the front matter
-        if mode in ("word", "syllable"):
+        if mode in ("word", "balanced", "syllable"):
             root.set("class", f"break-{mode}")
 
     def sanitize(self, root: etree._Element) -> None:

@@ -5,11 +5,16 @@ U+2060 WORD JOINER (invisible, dropped from extracted text). Runs longer than a 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from lxml import etree
 
 from .breaks import MODES, NOTE_MARK, SYLLABLE, WORD, runs
+
+BALANCED = "balanced"
+"""Word mode that may split a word between syllables where that saves a bad line (total fit only)."""
 from .rules import width_em
 
 WJ = "\u2060"
@@ -34,6 +39,8 @@ def _mode_of(el: etree._Element, inherited: str) -> str:
         return SYLLABLE
     if "break-word" in classes:
         return WORD
+    if "break-balanced" in classes:
+        return BALANCED
     return inherited
 
 
@@ -42,41 +49,60 @@ def _is_note(el: etree._Element) -> bool:
     return "footnote" in classes or "footnote-ref" in classes
 
 
+class Planner(Protocol):
+    """Takes whole paragraphs to break itself (writers/justified.py: total fit)."""
+
+    def claim(self, el: etree._Element, mode: str, fallback: Callable[[], None]) -> bool: ...
+
+
 class Gluer:
     """Applies one line-breaking mode to a tree of print HTML."""
 
     def __init__(self, line_em: float) -> None:
         self.line_em = line_em
 
-    def apply(self, root: etree._Element, mode: str) -> None:
-        if mode not in MODES:
-            raise ValueError(f"line_break mode {mode!r}: choose word or syllable")
+    def apply(self, root: etree._Element, mode: str, planner: Planner | None = None) -> None:
+        """Glue `root`'s text for `mode`; blocks that `planner` claims are left to it (it calls back
+        for those it cannot plan)."""
+        if mode not in (*MODES, BALANCED):
+            raise ValueError(f"line_break mode {mode!r}: choose word, balanced or syllable")
+        self.planner = planner
         self._block(root, _mode_of(root, mode), self.line_em * LINE_FILL)
 
     def _block(self, el: etree._Element, mode: str, limit: float) -> None:
         """Glue the inline flow of one block; nested blocks and footnotes are flows of their own."""
         if el.tag in VERBATIM:
             return
+        planner = getattr(self, "planner", None)
+        if planner is not None and planner.claim(el, mode, lambda: self._flow(el, mode, limit, notes=False)):
+            for note in el.iter():
+                if note is not el and isinstance(note.tag, str) and _is_note(note):
+                    self._block(note, _mode_of(note, mode), limit)
+            return
+        self._flow(el, mode, limit, notes=True)
+
+    def _flow(self, el: etree._Element, mode: str, limit: float, *, notes: bool) -> None:
         flow = _Flow()
         flow.add(el, "text", el.text)
-        self._inline(el, flow, mode, limit)
+        self._inline(el, flow, WORD if mode == BALANCED else mode, limit, notes)
         if flow.text().strip():
-            self._glue(flow, mode, limit)
+            self._glue(flow, WORD if mode == BALANCED else mode, limit)
 
-    def _inline(self, node: etree._Element, flow: _Flow, mode: str, limit: float) -> None:
+    def _inline(self, node: etree._Element, flow: _Flow, mode: str, limit: float, notes: bool = True) -> None:
         for child in node:
             if not isinstance(child.tag, str):
                 pass
             elif _is_note(child):
                 flow.placeholder()
-                self._block(child, _mode_of(child, mode), limit)
+                if notes:
+                    self._block(child, _mode_of(child, mode), limit)
             elif child.tag == "br":
                 flow.gap()
             elif child.tag == "img":
                 flow.placeholder()
             elif child.tag in INLINE:
                 flow.add(child, "text", child.text)
-                self._inline(child, flow, mode, limit)
+                self._inline(child, flow, mode, limit, notes)
             else:
                 narrow = 6.0 if child.tag in NARROW else limit * (0.85 if child.tag in NESTED else 1.0)
                 self._block(child, _mode_of(child, mode), narrow)

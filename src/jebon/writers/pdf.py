@@ -31,6 +31,7 @@ from ..model import SeriesInfo
 from ..printing import PrintOptions
 from ..render import Chapter, RenderedVolume, remove_keep_tail
 from ..typography.linebreak import Gluer
+from .justified import Justifier, pango_positions
 from . import printfile
 from .assemble import XREF_SCHEME, Piece, assemble, placement
 from .epub import identifier_for, modified_time
@@ -377,7 +378,8 @@ def page_css(options: PrintOptions, justify: bool = True) -> str:
         f".colophon {{ height: {_mm(height - top - bottom - 2)}; }}",
     ]
     if not justify:
-        rules.append("body { text-align: left; }")
+        # More specific than print.css's `body { text-align: justify }`, which comes after this.
+        rules.append("html body { text-align: left; }")
     if options.bookmarks:
         rules.append(".chapter-head h1 { bookmark-level: 1; }")
         rules.append(f"h2 {{ bookmark-level: {2 if options.toc_depth >= 2 else 'none'}; }}")
@@ -412,7 +414,7 @@ class PdfBuilder:
 
     def __init__(self, config: BookConfig, rendered: RenderedVolume, options: PrintOptions, *,
                  epoch: int | None = None, typography: bool = True, meta: BookMeta | None = None,
-                 series: SeriesInfo | None = None) -> None:
+                 series: SeriesInfo | None = None, total_fit: bool = True) -> None:
         self.config = config
         self.meta = meta or config.book
         self.series = series
@@ -424,6 +426,17 @@ class PdfBuilder:
         self.gluer = Gluer(line_em=options.line_em)
         self.typography = typography
         """False leaves Korean line breaking to Pango (for measurements: benchmarks/typography.py)."""
+        self.total_fit = total_fit
+        """False sets justified paragraphs first-fit, as WeasyPrint does (for measurements)."""
+        self._justifier: Justifier | None = None
+        self._css_text: str | None = None
+
+    def justifier(self) -> Justifier:
+        """The total-fit planner, kept for the builder's chapters (what its probe found is reused)."""
+        if self._justifier is None:
+            self._justifier = Justifier(lambda source: self._render(source, self.css_text() + CHAPTER_CSS,
+                                                                    shared=True)[0], pango_positions())
+        return self._justifier
 
     # -- the print HTML --------------------------------------------------------------------
     def chapter(self, chapter: Chapter) -> etree._Element:
@@ -449,7 +462,10 @@ class PdfBuilder:
         _ruby(section)
         mode = str(chapter.article.extra.get("line_break") or self.line_break)
         if self.typography:
-            self.gluer.apply(section, mode)
+            planner = self.justifier() if self.total_fit and self.config.typography.justify else None
+            self.gluer.apply(section, mode, planner)
+            if planner is not None:
+                planner.finish(section)
         section.set("class", "chapter body")
         section.set("id", cid)
         return section
@@ -600,6 +616,11 @@ class PdfBuilder:
 
     # -- layout and PDF ---------------------------------------------------------------------
     def css_text(self) -> str:
+        if self._css_text is None:
+            self._css_text = self._make_css_text()
+        return self._css_text
+
+    def _make_css_text(self) -> str:
         faces = fonts.font_face_rules(lambda face: f"fonts/{face.file}", fonts.FACES)
         css_text = faces + page_css(self.options, self.config.typography.justify) + resources.style("print.css")
         if self.options.color == "cmyk":

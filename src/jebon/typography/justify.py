@@ -1,0 +1,206 @@
+"""Total-fit line breaking (Knuth–Plass) for justified Korean paragraphs, with KLREQ's adjustment
+rules: spaces shrink to ⅔ and stretch; past 1.5× a little letter spacing takes the rest.
+
+This module is the pure algorithm: positions come in as an array of x coordinates (the width of the
+text up to each index, as the layout engine shapes it), the chosen breaks go out. The PDF writer
+(writers/justified.py) measures with WeasyPrint's own Pango layout and makes WeasyPrint break there."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+SHRINK = 1 / 3
+"""A word space may shrink by a third of its width (to ⅔)."""
+STRETCH = 0.5
+"""A word space stretches to 1.5× before letter spacing helps."""
+LETTER_STRETCH_EM = 0.03
+LETTER_SHRINK_EM = 0.02
+"""Letter spacing between the visible characters of a line, at most, in ems of the body size."""
+LETTER_STRETCH_MORE_EM = 0.02
+"""A line that cannot be set within those limits (a long word after it) takes up to this much more
+letter spacing before its spaces stretch further."""
+LINE_PENALTY = 10.0
+RUNT_DEMERITS = 4e6
+"""A paragraph whose last line is one syllable costs as much as a line stretched to about 2.6×."""
+SAFETY_PX = 0.35
+"""A shrunk line is planned this much narrower than its measure, so rounding never overflows it."""
+
+
+@dataclass(frozen=True)
+class Break:
+    """A place a line may end: the line stops before `end`, the next starts at `start` (after the
+    space for a break at a space; the same index inside a word)."""
+
+    end: int
+    start: int
+    penalty: float = 0.0
+    forced: bool = False
+    inside_word: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int
+    end: int
+    measure: float
+    natural: float
+    spaces: float
+    """The natural width of the line's word spaces together."""
+    gaps: int
+    chars: int
+    """Characters the letter spacing falls on (WeasyPrint adds it after each, word joiners too)."""
+    visible: int
+    """Of those, the ones that are seen (not word joiners): the letter spacing's limits count these."""
+    last: bool
+    inside_word: bool
+    """The line ends inside a word (a break between syllables)."""
+
+    @property
+    def excess(self) -> float:
+        return self.measure - self.natural
+
+
+@dataclass
+class _Node:
+    brk: Break | None  # None: the paragraph's start
+    demerits: float
+    previous: _Node | None
+    line: int
+
+
+class Paragraph:
+    """One paragraph's measured text.
+
+    `x[k]` is the width of the paragraph's text before index k (len(x) == length + 1), `space[k]`
+    is True where index k holds a stretchable word space; `em` is the body size in the same unit."""
+
+    def __init__(self, x: Sequence[float], space: Sequence[bool], em: float,
+                 visible: Sequence[bool] | None = None) -> None:
+        self.x = list(x)
+        self.em = em
+        self.length = len(x) - 1
+        gaps = [0] * (self.length + 1)
+        seen = [0] * (self.length + 1)
+        widths = [0.0] * (self.length + 1)
+        for k in range(self.length):
+            gaps[k + 1] = gaps[k] + (1 if space[k] else 0)
+            seen[k + 1] = seen[k] + (1 if visible is None or visible[k] else 0)
+            widths[k + 1] = widths[k] + ((self.x[k + 1] - self.x[k]) if space[k] else 0.0)
+        self._gaps, self._widths, self._seen = gaps, widths, seen
+
+    def line(self, start: int, end: int, measure: float, *, last: bool, inside_word: bool = False) -> Line:
+        return Line(start, end, measure, self.x[end] - self.x[start], self._widths[end] - self._widths[start],
+                    self._gaps[end] - self._gaps[start], end - start, self._seen[end] - self._seen[start],
+                    last, inside_word)
+
+    def ratio(self, line: Line) -> float:
+        """The adjustment ratio: 0 natural, 1 at the limit of comfortable stretch, -1 fully shrunk."""
+        excess = line.excess
+        if excess >= 0:
+            room = STRETCH * line.spaces + LETTER_STRETCH_EM * self.em * line.visible
+            return excess / room if room > 0 else (0.0 if excess < 0.5 else math.inf)
+        excess -= SAFETY_PX
+        room = SHRINK * line.spaces + LETTER_SHRINK_EM * self.em * line.visible
+        return excess / room if room > 0 else -math.inf
+
+
+def total_fit(paragraph: Paragraph, breaks: Sequence[Break], measure: float, first_measure: float,
+              is_runt: Callable[[int, int], bool]) -> list[Line] | None:
+    """The lines of least total demerits (Knuth–Plass without fitness classes), or None when no
+    sequence of breaks sets every line within its measure."""
+    end = Break(paragraph.length, paragraph.length, forced=True)
+    candidates = sorted((b for b in breaks if 0 < b.end < paragraph.length), key=lambda b: b.end)
+    active: list[_Node] = [_Node(None, 0.0, None, 0)]
+    for brk in [*candidates, end]:
+        last = brk is end
+        best: _Node | None = None
+        keep: list[_Node] = []
+        for node in active:
+            start = node.brk.start if node.brk else 0
+            if start >= brk.end:
+                keep.append(node)
+                continue
+            width = first_measure if node.brk is None else measure
+            line = paragraph.line(start, brk.end, width, last=last, inside_word=brk.inside_word)
+            if last:
+                if line.excess < -0.01:
+                    continue  # the last line is set at its natural width
+                demerits = LINE_PENALTY ** 2 + (RUNT_DEMERITS if is_runt(start, brk.end) else 0.0)
+            else:
+                r = paragraph.ratio(line)
+                if r < -1:
+                    continue  # too full: and fuller still for every later break from this node
+                badness = 100.0 * abs(r) ** 3
+                demerits = (LINE_PENALTY + badness) ** 2 + (brk.penalty ** 2 if brk.penalty > 0 else 0.0)
+            keep.append(node)
+            total = node.demerits + demerits
+            if best is None or total < best.demerits:
+                best = _Node(brk, total, node, node.line + 1)
+        active = keep
+        if brk.forced:
+            active = []
+        if best is not None:
+            active.append(best)
+        if last:
+            if best is None:
+                return None
+            return _lines(paragraph, best, measure, first_measure)
+    return None
+
+
+def _lines(paragraph: Paragraph, node: _Node, measure: float, first_measure: float) -> list[Line]:
+    chosen: list[_Node] = []
+    current: _Node | None = node
+    while current is not None and current.brk is not None:
+        chosen.append(current)
+        current = current.previous
+    chosen.reverse()
+    lines: list[Line] = []
+    start = 0
+    for i, item in enumerate(chosen):
+        assert item.brk is not None
+        width = first_measure if i == 0 else measure
+        last = i == len(chosen) - 1
+        lines.append(paragraph.line(start, item.brk.end, width, last=last, inside_word=item.brk.inside_word))
+        start = item.brk.start
+    return lines
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What one line needs beyond what WeasyPrint's justification does (it only adds to spaces):
+    word spacing (negative: shrink) and letter spacing, both in the unit of the positions."""
+
+    word_spacing: float = 0.0
+    letter_spacing: float = 0.0
+
+    @property
+    def needed(self) -> bool:
+        return bool(self.word_spacing or self.letter_spacing)
+
+
+def adjustment(paragraph: Paragraph, line: Line) -> Adjustment:
+    """Spaces first (to ⅔ or 1.5×), then letter spacing; WeasyPrint's justification adds what is
+    left to the spaces. The letter spacing falls on every character of the line (`chars`)."""
+    if line.last:
+        return Adjustment()
+    excess = line.excess
+    if excess >= 0:
+        room = STRETCH * line.spaces
+        if excess <= room or line.chars == 0:
+            return Adjustment()
+        most = LETTER_STRETCH_EM * paragraph.em * line.visible
+        letters = min(excess - room, most)
+        rest = excess - room - letters
+        if rest > 0:  # past both limits: spaces to 2×, a little more letter spacing, then spaces again
+            more = max(0.0, rest - STRETCH * line.spaces)
+            letters += min(more, LETTER_STRETCH_MORE_EM * paragraph.em * line.visible)
+        return Adjustment(0.0, letters / line.chars)
+    excess -= SAFETY_PX
+    word = max(excess / line.gaps, -SHRINK * line.spaces / line.gaps) if line.gaps else 0.0
+    rest = excess - word * line.gaps
+    least = -LETTER_SHRINK_EM * paragraph.em * line.visible
+    letter = max(rest, least) / line.chars if rest < 0 and line.chars else 0.0
+    return Adjustment(word, letter)
