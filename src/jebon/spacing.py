@@ -325,15 +325,18 @@ def _book_paragraphs(book_dir: Path) -> list[str]:
     from .errors import Diagnostics
     from .render import render_volume
 
+    import contextlib
+    import io
+
     diag = Diagnostics()
-    book = load_book(book_dir, diag)
     found: list[str] = []
-    for volume in book.volumes:
-        for chapter in render_volume(book, volume, diag).chapters:
-            section = etree.fromstring(chapter.html)
-            for body in section.iter():
-                if "chapter-body" in (body.get("class") or "").split():
-                    found.extend(paragraphs_of_html(etree.tostring(body, encoding="unicode")))
+    with contextlib.redirect_stderr(io.StringIO()):  # the book's warnings belong to its build, not here
+        book = load_book(book_dir, diag)
+        chapters = [chapter for volume in book.volumes for chapter in render_volume(book, volume, diag).chapters]
+    for chapter in chapters:
+        for body in etree.fromstring(chapter.html).iter():
+            if "chapter-body" in (body.get("class") or "").split():
+                found.extend(paragraphs_of_html(etree.tostring(body, encoding="unicode")))
     return found
 
 
