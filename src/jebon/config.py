@@ -515,7 +515,8 @@ def _typography_table(check: _Checker, data: dict[str, Any]) -> TypographyConfig
         if line_break in ("word", "balanced", "syllable"):
             values["line_break"] = line_break
         else:
-            check.error(("typography", "line_break"), f"`line_break` must be word, balanced or syllable, not {line_break!r}")
+            check.error(("typography", "line_break"),
+                        f"`line_break` must be word, balanced or syllable, not {line_break!r}")
     marks = check.string(table, "typography", "emphasis_marks")
     if marks is not None:
         if marks in ("em", "strong", "none"):

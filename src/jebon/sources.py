@@ -202,7 +202,8 @@ def check_meta(path: Path, text: str, meta: dict[str, Any], diag: Diagnostics) -
             clean["date"] = date
     mode = clean.get("line_break")
     if mode is not None and mode not in ("word", "balanced", "syllable"):
-        diag.error(f"front matter `line_break` must be word, balanced or syllable, not {mode!r}", path, line_of("line_break"))
+        diag.error(f"front matter `line_break` must be word, balanced or syllable, not {mode!r}", path,
+                   line_of("line_break"))
         clean.pop("line_break")
     tags = clean.get("tags")
     if tags is not None:

@@ -319,14 +319,14 @@ def _text(el: Any) -> str:
 
 
 def _book_paragraphs(book_dir: Path) -> list[str]:
+    import contextlib
+    import io
+
     from lxml import etree
 
     from .api import load_book
     from .errors import Diagnostics
     from .render import render_volume
-
-    import contextlib
-    import io
 
     diag = Diagnostics()
     found: list[str] = []

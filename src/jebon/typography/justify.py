@@ -183,7 +183,9 @@ class Adjustment:
 
 def adjustment(paragraph: Paragraph, line: Line) -> Adjustment:
     """Spaces first (to ⅔ or 1.5×), then letter spacing; WeasyPrint's justification adds what is
-    left to the spaces. The letter spacing falls on every character of the line (`chars`)."""
+    left to the spaces. WeasyPrint adds letter spacing after every character, the space and the
+    character before it too: the word spacing takes that back, so the letter spacing falls between
+    the syllables of words only and a word gap is the space's own width as planned."""
     if line.last:
         return Adjustment()
     excess = line.excess
@@ -194,13 +196,20 @@ def adjustment(paragraph: Paragraph, line: Line) -> Adjustment:
         most = LETTER_STRETCH_EM * paragraph.em * line.visible
         letters = min(excess - room, most)
         rest = excess - room - letters
-        if rest > 0:  # past both limits: spaces to 2×, a little more letter spacing, then spaces again
-            more = max(0.0, rest - STRETCH * line.spaces)
-            letters += min(more, LETTER_STRETCH_MORE_EM * paragraph.em * line.visible)
-        return Adjustment(0.0, letters / line.chars)
+        if rest > 0:  # past both limits: a little more letter spacing, then the spaces again
+            letters += min(rest, LETTER_STRETCH_MORE_EM * paragraph.em * line.visible)
+        return _spread(line, 0.0, letters)
     excess -= SAFETY_PX
     word = max(excess / line.gaps, -SHRINK * line.spaces / line.gaps) if line.gaps else 0.0
     rest = excess - word * line.gaps
     least = -LETTER_SHRINK_EM * paragraph.em * line.visible
-    letter = max(rest, least) / line.chars if rest < 0 and line.chars else 0.0
-    return Adjustment(word, letter)
+    return _spread(line, word, max(rest, least) if rest < 0 else 0.0)
+
+
+def _spread(line: Line, word: float, letters: float) -> Adjustment:
+    """CSS word and letter spacing that add `word` to each gap and `letters` in all to the line."""
+    carriers = line.chars - 2 * line.gaps
+    if carriers <= 0 or not letters:
+        return Adjustment(word, 0.0)
+    letter = letters / carriers
+    return Adjustment(word - 2 * letter, letter)

@@ -12,10 +12,10 @@ from typing import Protocol
 from lxml import etree
 
 from .breaks import MODES, NOTE_MARK, SYLLABLE, WORD, runs
+from .rules import width_em
 
 BALANCED = "balanced"
 """Word mode that may split a word between syllables where that saves a bad line (total fit only)."""
-from .rules import width_em
 
 WJ = "\u2060"
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q",
@@ -84,7 +84,7 @@ class Gluer:
     def _flow(self, el: etree._Element, mode: str, limit: float, *, notes: bool) -> None:
         flow = _Flow()
         flow.add(el, "text", el.text)
-        self._inline(el, flow, WORD if mode == BALANCED else mode, limit, notes)
+        self._inline(el, flow, mode, limit, notes)
         if flow.text().strip():
             self._glue(flow, WORD if mode == BALANCED else mode, limit)
 

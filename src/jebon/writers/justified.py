@@ -26,11 +26,12 @@ from ..typography.linebreak import BALANCED
 from ..typography.rules import CLOSING, is_han, is_hangul
 
 WJ, NBSP, ZWSP = "\u2060", "\u00a0", "\u200b"
+ATOM = "\ufffc"
 BLOCKS = {"p", "li", "dd"}
 """Blocks planned as paragraphs (when their CSS justifies them and they hold only inline content)."""
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q",
           "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"}
-MID_WORD_PENALTY = {WORD: None, BALANCED: 130.0, SYLLABLE: 0.0}
+MID_WORD_PENALTY = {WORD: None, BALANCED: 400.0, SYLLABLE: 0.0}
 """The cost of a line ending between two syllables of a word (None: never)."""
 OVERLONG_PENALTY = 400.0
 """A run wider than the line must break somewhere inside."""
@@ -78,6 +79,8 @@ class _Flow:
     pieces: list[_Piece] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
     notes: dict[int, etree._Element] = field(default_factory=dict)
+    atoms: dict[int, etree._Element] = field(default_factory=dict)
+    """Flow index → a box set whole (jebon's ruby): its width comes from the probe."""
     forced: set[int] = field(default_factory=set)
     edges: dict[int, list[tuple[tuple[tuple[str, str], ...], str]]] = field(default_factory=dict)
     """Flow index → inline elements that open ("left") or close ("right") before that character."""
@@ -86,7 +89,7 @@ class _Flow:
     def add(self, node: etree._Element, attr: str, value: str | None, context: tuple[tuple[str, str], ...]) -> None:
         if not value:
             return
-        out = []
+        out: list[str] = []
         for char in value:
             if char in " \n\t\r\f":
                 previous = out[-1] if out else (self.text[-1] if self.text else "")
@@ -117,6 +120,7 @@ class Measure:
     em: float
     texts: dict[tuple[tuple[str, str], ...], Style]
     call: Style | None
+    atoms: dict[str, float] = field(default_factory=dict)
 
 
 class Justifier:
@@ -127,6 +131,9 @@ class Justifier:
         self.positions = positions
         self.flows: list[_Flow] = []
         self.known: dict[tuple[Any, ...], Measure | None] = {}
+        self.blocks: dict[Any, Measure] = {}
+        self.inlines: dict[tuple[Any, Any], Style | None] = {}
+        self.atom_widths: dict[tuple[Any, str], float] = {}
         self.numbers: dict[int, int] = {}
         """Footnote element → its number (the call WeasyPrint sets is counter(footnote))."""
         self.split_words = 0
@@ -159,12 +166,15 @@ class Justifier:
             if _is_note(child):
                 flow.notes[len(flow.text)] = child
                 flow.text.append(NOTE_MARK)
+            elif child.tag == "ruby" and child.get("class") == "ruby":
+                flow.atoms[len(flow.text)] = child
+                flow.text.append(ATOM)
             elif child.tag == "br":
                 if flow.text and flow.text[-1] == " ":
                     return False  # a space before a line break: rare, left to the gluer
                 flow.forced.add(len(flow.text))
                 flow.text.append("\n")
-            elif child.tag in INLINE and "emphasis-marks" not in (child.get("class") or ""):
+            elif child.tag in INLINE:
                 inner = (*context, _signature(child))
                 flow.edges.setdefault(len(flow.text), []).append((inner, "left"))
                 if not self._collect(child, inner, flow):
@@ -189,20 +199,41 @@ class Justifier:
         return tuple(reversed(chain))
 
     def _key(self, flow: _Flow) -> tuple[Any, ...]:
-        return (self._chain(flow.block), tuple(sorted(flow.contexts)))
+        atoms = tuple(sorted({lxml.html.tostring(el, encoding="unicode", with_tail=False)
+                              for el in flow.atoms.values()}))
+        return (self._chain(flow.block), tuple(sorted(flow.contexts)), atoms)
+
+    def _compose(self, key: tuple[Any, ...]) -> bool:
+        """A measure put together from what earlier probes found, if they found all of it."""
+        chain, contexts, atoms = key
+        base = self.blocks.get(chain)
+        if base is None or any((chain, c) not in self.inlines for c in contexts if c) \
+                or any((chain, a) not in self.atom_widths for a in atoms):
+            return False
+        texts = dict(base.texts)
+        for context in contexts:
+            if context:
+                style = self.inlines[(chain, context)]
+                if style is None:
+                    self.known[key] = None
+                    return True
+                texts[context] = style
+        self.known[key] = Measure(base.width, base.indent, base.justified, base.em, texts, base.call,
+                                  {a: self.atom_widths[(chain, a)] for a in atoms})
+        return True
 
     def _measure_all(self) -> None:
         missing = {}
         for flow in self.flows:
             key = self._key(flow)
-            if key not in self.known:
+            if key not in self.known and not self._compose(key):
                 missing[key] = flow
         if not missing:
             return
         parts, ids = [], {}
         for n, key in enumerate(missing):
             ids[f"b{n}"] = key
-            chain, contexts = key
+            chain, contexts, atoms = key
             html_open, html_close = "", ""
             for depth, (tag, cls, previous) in enumerate(chain):
                 if previous is not None:
@@ -218,6 +249,8 @@ class Justifier:
                                  + ">" for i, (t, c) in enumerate(context))
                 closed = "".join(f"</{t}>" for t, _ in reversed(context))
                 inner += f" {opened}가{closed}"
+            for m, atom in enumerate(atoms):
+                inner += atom.replace("<ruby ", f'<ruby data-jp="b{n}-r{m}" ', 1)
             if n == 0:
                 inner += '<span class="footnote">가</span>'
             parts.append(html_open + inner + html_close)
@@ -257,20 +290,26 @@ class Justifier:
             measure = Measure(width=float(block.width), indent=_length(style["text_indent"], float(block.width)),
                               justified=style["text_align_all"] == "justify", em=float(style["font_size"]),
                               texts={(): Style(texts[mark])}, call=call[0] if call else None)
-            chain, contexts = key
+            chain, contexts, atoms = key
+            self.blocks.setdefault(chain, Measure(measure.width, measure.indent, measure.justified, measure.em,
+                                                  dict(measure.texts), measure.call))
+            for m, atom in enumerate(atoms):
+                box = found.get(f"{mark}-r{m}")
+                if box is not None:
+                    measure.atoms[atom] = self.atom_widths[(chain, atom)] = float(box.margin_width())
             ok = True
             for m, context in enumerate(contexts):
                 if not context:
                     continue
                 box = found.get(f"{mark}-{m}")
-                if box is None or type(box).__name__ != "InlineBox":
-                    ok = False  # an inline-block or other box: not planned
-                    break
-                text = next((c for c in box.children if type(c).__name__ == "TextBox"), None)
+                text = None
+                if box is not None and type(box).__name__ == "InlineBox":  # not an inline-block
+                    text = next((c for c in box.children if type(c).__name__ == "TextBox"), None)
                 if text is None:
+                    self.inlines[(chain, context)] = None
                     ok = False
                     break
-                measure.texts[context] = Style(text.style, *_edges(box))
+                measure.texts[context] = self.inlines[(chain, context)] = Style(text.style, *_edges(box))
             self.known[key] = measure if ok else None
 
     # -- planning -----------------------------------------------------------------------------
@@ -326,6 +365,16 @@ class Justifier:
                 push(NOTE_MARK, width, -1)
                 t += 1
                 continue
+            if t in flow.atoms:
+                index[t] = len(final)
+                atom = lxml.html.tostring(flow.atoms[t], encoding="unicode", with_tail=False)
+                if atom not in measure.atoms:
+                    return False
+                x[-1] += offset
+                offset = 0.0
+                push(ATOM, measure.atoms[atom], -1)
+                t += 1
+                continue
             if t in flow.forced:
                 index[t] = len(final)
                 x[-1] += offset
@@ -345,8 +394,8 @@ class Justifier:
                     local.append(WJ)
                 local_index.append(len(local))
                 local.append(NBSP if char == " " else char)
-            if end < n and text[end] == NOTE_MARK and local and local[-1] != NBSP:
-                local.append(WJ)  # a footnote call stays with the word before it
+            if end < n and text[end] in (NOTE_MARK, ATOM) and local and local[-1] != NBSP:
+                local.append(WJ)  # a footnote call or a ruby stays with the word before it
             positions = self.positions("".join(local), measure.texts[piece.context].style)
             x[-1] += offset
             offset = 0.0
@@ -446,21 +495,9 @@ class Justifier:
             run: list[str] = []
             run_style: str | None = None
 
-            def flush() -> None:
-                if not run:
-                    return
-                value = "".join(run)
-                if run_style:
-                    span = lxml.html.Element("span", {"class": "jl", "style": run_style})
-                    span.text = value
-                    items.append(span)
-                else:
-                    items.append(value)
-                run.clear()
-
             for position, k in enumerate(ks):
                 if k in break_space:
-                    flush()
+                    _flush(items, run, run_style)
                     neighbours_plain = (position > 0 and style_at[ks[position - 1]] is None
                                         and position + 1 < len(ks) and style_at[ks[position + 1]] is None)
                     if neighbours_plain:
@@ -472,11 +509,25 @@ class Justifier:
                     run_style = None
                     continue
                 if style_at[k] != run_style:
-                    flush()
+                    _flush(items, run, run_style)
                     run_style = style_at[k]
                 run.append(out[k])
-            flush()
+            _flush(items, run, run_style)
             _replace(piece.node, piece.attr, items)
+
+
+def _flush(items: list[str | etree._Element], run: list[str], style: str | None) -> None:
+    """The characters gathered so far as text, or as a span of a line that needs its own spacing."""
+    if not run:
+        return
+    value = "".join(run)
+    if style:
+        span = lxml.html.Element("span", {"class": "jl", "style": style})
+        span.text = value
+        items.append(span)
+    else:
+        items.append(value)
+    run.clear()
 
 
 def _replace(node: etree._Element, attr: str, items: list[str | etree._Element]) -> None:

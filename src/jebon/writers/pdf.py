@@ -31,11 +31,11 @@ from ..model import SeriesInfo
 from ..printing import PrintOptions
 from ..render import Chapter, RenderedVolume, remove_keep_tail
 from ..typography.linebreak import Gluer
-from .justified import Justifier, pango_positions
 from . import printfile
 from .assemble import XREF_SCHEME, Piece, assemble, placement
 from .epub import identifier_for, modified_time
 from .furniture import Furniture, measure
+from .justified import Justifier, pango_positions
 
 BASE = "file:///jebon-book/"
 DOT_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#000"/></svg>'
