@@ -1,5 +1,5 @@
 """Total-fit line breaking (Knuth–Plass) for justified Korean paragraphs, with KLREQ's adjustment
-rules: spaces shrink to ⅔ and stretch; past 1.5× a little letter spacing takes the rest.
+rules: spaces shrink to ⅔ and stretch; past 1.3× a little letter spacing takes the rest.
 
 This module is the pure algorithm: positions come in as an array of x coordinates (the width of the
 text up to each index, as the layout engine shapes it), the chosen breaks go out. The PDF writer
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 SHRINK = 1 / 3
 """A word space may shrink by a third of its width (to ⅔)."""
-STRETCH = 0.5
-"""A word space stretches to 1.5× before letter spacing helps."""
+STRETCH = 0.3
+"""A word space stretches to 1.3× before letter spacing helps."""
 LETTER_STRETCH_EM = 0.03
 LETTER_SHRINK_EM = 0.02
 """Letter spacing between the visible characters of a line, at most, in ems of the body size."""
@@ -182,7 +182,7 @@ class Adjustment:
 
 
 def adjustment(paragraph: Paragraph, line: Line) -> Adjustment:
-    """Spaces first (to ⅔ or 1.5×), then letter spacing; WeasyPrint's justification adds what is
+    """Spaces first (to ⅔ or 1.3×), then letter spacing; WeasyPrint's justification adds what is
     left to the spaces. WeasyPrint adds letter spacing after every character, the space and the
     character before it too: the word spacing takes that back, so the letter spacing falls between
     the syllables of words only and a word gap is the space's own width as planned."""

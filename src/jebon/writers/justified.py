@@ -4,7 +4,7 @@ exactly there.
 
 How WeasyPrint is made to follow the plan: every space that is not a chosen break becomes U+00A0
 (WeasyPrint stretches it like a space), every other place Pango could break gets U+2060 WORD JOINER,
-a chosen break inside a word gets U+200B. A line that must shrink, or stretch past 1.5× its spaces,
+a chosen break inside a word gets U+200B. A line that must shrink, or stretch past 1.3× its spaces,
 is wrapped in spans with `word-spacing`/`letter-spacing`; WeasyPrint's justification fills the rest.
 The measure, the text indent and the fonts of every kind of text come from a small probe document
 laid out with the book's CSS (its paragraphs and inline elements in the same ancestors and siblings),
@@ -39,6 +39,16 @@ TECHNICAL_PENALTY = 60.0
 """A long URL, path or identifier may break after / _ . ? & = #."""
 URL_BREAKS = set("/_.?&=#")
 TECHNICAL_FRACTION = 0.3
+SIBLINGS: tuple[tuple[str, str] | None, ...] = (
+    None, ("p", ""), ("h2", ""), ("h3", ""), ("h4", ""), ("ul", ""), ("ol", ""), ("blockquote", ""), ("figure", ""),
+    ("pre", ""), ("div", "table-wrap"), ("dl", ""), ("li", ""), ("hr", ""))
+"""Previous siblings a paragraph is probed after, whatever it follows in the chapter at hand."""
+CONTEXTS: tuple[tuple[tuple[str, str], ...], ...] = tuple(
+    tuple(tuple(part.split(".") + [""])[:2] for part in path.split(">"))  # type: ignore[misc]
+    for path in ("strong", "b", "em", "i", "a", "code", "kbd", "small", "abbr", "sup", "sub", "u", "s", "del", "mark",
+                 "em.emphasis-marks", "em.emphasis-marks>span.em-dot", "strong.emphasis-marks",
+                 "strong.emphasis-marks>span.em-dot", "a>code", "strong>a", "a>strong", "em>strong", "strong>em"))
+"""Inline elements every probed paragraph gets a sample of, met or not."""
 
 
 def _signature(el: etree._Element) -> tuple[str, str]:
@@ -140,6 +150,15 @@ class Justifier:
         self.lines = 0
         self.planned = 0
 
+    def forget(self) -> None:
+        """Drop what the probes found (WeasyPrint styles hold the layout's font configuration)."""
+        self.known.clear()
+        self.blocks.clear()
+        self.inlines.clear()
+        self.atom_widths.clear()
+        self.flows = []
+        self.positions = pango_positions()
+
     # -- collecting ---------------------------------------------------------------------------
     def claim(self, el: etree._Element, mode: str, fallback: Callable[[], None]) -> bool:
         """Take a block to plan (True), or leave it to the first-fit gluer (False)."""
@@ -194,7 +213,10 @@ class Justifier:
             previous = el.getprevious()
             while previous is not None and not isinstance(previous.tag, str):
                 previous = previous.getprevious()
-            chain.append((str(el.tag), el.get("class") or "", _signature(previous) if previous is not None else None))
+            # Only the paragraph's own previous sibling (`h2 + p` sets no indent): an ancestor's
+            # measure does not depend on its siblings in jebon's CSS, and fewer kinds mean fewer probes.
+            sibling = _signature(previous) if previous is not None and el is block else None
+            chain.append((str(el.tag), el.get("class") or "", sibling if el is block else None))
             el = el.getparent()
         return tuple(reversed(chain))
 
@@ -230,10 +252,21 @@ class Justifier:
                 missing[key] = flow
         if not missing:
             return
+        # Each probed paragraph also gets every kind of inline text seen so far, so that later
+        # chapters find them measured.
+        seen = {c for flow in self.flows for c in flow.contexts} | {c for _, c in self.inlines} | set(CONTEXTS)
         parts, ids = [], {}
-        for n, key in enumerate(missing):
-            ids[f"b{n}"] = key
+        wanted: dict[tuple[Any, ...], _Flow | None] = dict(missing)
+        for chain, _, _ in list(missing):  # the same paragraph after the usual neighbours, probed at once
+            for sibling in SIBLINGS:
+                variant = (*chain[:-1], (*chain[-1][:2], sibling))
+                if variant not in self.blocks:
+                    wanted.setdefault((variant, (), ()), None)
+        for n, key in enumerate(wanted):
             chain, contexts, atoms = key
+            if key in missing:
+                contexts = tuple(sorted(set(contexts) | seen))
+            ids[f"b{n}"] = (chain, contexts, atoms)
             html_open, html_close = "", ""
             for depth, (tag, cls, previous) in enumerate(chain):
                 if previous is not None:
@@ -283,21 +316,18 @@ class Justifier:
             walk(page._page_box, None, None)
         for mark, key in ids.items():
             block = found.get(mark)
+            chain, contexts, atoms = key
             if block is None or mark not in texts:
-                self.known[key] = None
                 continue
             style = block.style
-            measure = Measure(width=float(block.width), indent=_length(style["text_indent"], float(block.width)),
-                              justified=style["text_align_all"] == "justify", em=float(style["font_size"]),
-                              texts={(): Style(texts[mark])}, call=call[0] if call else None)
-            chain, contexts, atoms = key
-            self.blocks.setdefault(chain, Measure(measure.width, measure.indent, measure.justified, measure.em,
-                                                  dict(measure.texts), measure.call))
+            self.blocks.setdefault(chain, Measure(
+                width=float(block.width), indent=_length(style["text_indent"], float(block.width)),
+                justified=style["text_align_all"] == "justify", em=float(style["font_size"]),
+                texts={(): Style(texts[mark])}, call=call[0] if call else None))
             for m, atom in enumerate(atoms):
                 box = found.get(f"{mark}-r{m}")
                 if box is not None:
-                    measure.atoms[atom] = self.atom_widths[(chain, atom)] = float(box.margin_width())
-            ok = True
+                    self.atom_widths[(chain, atom)] = float(box.margin_width())
             for m, context in enumerate(contexts):
                 if not context:
                     continue
@@ -305,12 +335,10 @@ class Justifier:
                 text = None
                 if box is not None and type(box).__name__ == "InlineBox":  # not an inline-block
                     text = next((c for c in box.children if type(c).__name__ == "TextBox"), None)
-                if text is None:
-                    self.inlines[(chain, context)] = None
-                    ok = False
-                    break
-                measure.texts[context] = self.inlines[(chain, context)] = Style(text.style, *_edges(box))
-            self.known[key] = measure if ok else None
+                self.inlines[(chain, context)] = Style(text.style, *_edges(box)) if text is not None else None
+        for key in missing:
+            if not self._compose(key):
+                self.known[key] = None  # the probe did not find it: left to first fit
 
     # -- planning -----------------------------------------------------------------------------
     def finish(self, section: etree._Element) -> None:
@@ -489,8 +517,11 @@ class Justifier:
                 css = f"word-spacing:{adjust.word_spacing:.3f}px;letter-spacing:{adjust.letter_spacing:.3f}px"
                 for k in range(line.start, line.end):
                     style_at[k] = css
+        by_piece: dict[int, list[int]] = {}
+        for k, o in enumerate(owner):
+            by_piece.setdefault(o, []).append(k)
         for p, piece in enumerate(flow.pieces):
-            ks = [k for k, o in enumerate(owner) if o == p]
+            ks = by_piece.get(p, [])
             items: list[str | etree._Element] = []
             run: list[str] = []
             run_style: str | None = None

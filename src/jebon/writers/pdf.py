@@ -79,6 +79,7 @@ class ChapterLayout:
 
 
 _SHARED: dict[tuple[int, str], tuple[BookFetcher, Any, Any, Any, dict[str, Any]]] = {}
+_PLANNERS: list[Justifier] = []
 
 
 def release_layouts() -> None:
@@ -87,6 +88,9 @@ def release_layouts() -> None:
     freed, which takes the cycle collector: a process that ends without a collection (the CLI ends
     with os._exit, pool workers always do) would leave 20 MB behind per configuration."""
     _SHARED.clear()
+    for planner in _PLANNERS:
+        planner.forget()  # it holds WeasyPrint styles, and through them the font configuration
+    _PLANNERS.clear()
     gc.collect()
 
 
@@ -436,6 +440,7 @@ class PdfBuilder:
         if self._justifier is None:
             self._justifier = Justifier(lambda source: self._render(source, self.css_text() + CHAPTER_CSS,
                                                                     shared=True)[0], pango_positions())
+            _PLANNERS.append(self._justifier)
         return self._justifier
 
     # -- the print HTML --------------------------------------------------------------------

@@ -62,8 +62,24 @@ def to_unicode_map(stream: pikepdf.Object) -> dict[int, bytes]:
     found: dict[int, bytes] = {}
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
         for gid, text in _BFCHAR.findall(block):
-            found.setdefault(int(gid, 16), text)
+            found.setdefault(int(gid, 16), NBSP_TEXT.sub(b"0020", text))
     return found
+
+
+NBSP_TEXT = re.compile(rb"(?i)^00a0$")
+NBSP_TARGET = re.compile(rb"(?i)(<[0-9a-f]+>\s*)<00a0>")
+
+
+def plain_spaces(font: pikepdf.Object) -> None:
+    """Map a glyph WeasyPrint first met as U+00A0 to U+0020 in the font's ToUnicode: jebon's total fit
+    sets most word spaces as no-break spaces (writers/justified.py), and copied, searched and
+    extracted text must read them as spaces."""
+    if "/ToUnicode" not in font:
+        return
+    data = font.ToUnicode.read_bytes()
+    fixed = NBSP_TARGET.sub(rb"\1<0020>", data)
+    if fixed != data:
+        font.ToUnicode.write(fixed)
 
 
 def to_unicode_stream(pdf: pikepdf.Pdf, mapping: dict[int, bytes]) -> pikepdf.Stream:
@@ -176,6 +192,8 @@ def merge_fonts(pdf: pikepdf.Pdf) -> None:
     bare_cff = pdf.pdf_version < OPENTYPE_VERSION
     replacement: dict[tuple[int, int], pikepdf.Object] = {}
     for face, members in sorted(groups.items(), key=lambda item: fonts.FACES.index(item[0])):
+        for member in members:
+            plain_spaces(member)
         member_widths = [widths_of(f.DescendantFonts[0].get("/W", pikepdf.Array())) for f in members]
         used = set().union(*member_widths)
         program = subset_retaining_ids(face, used)
