@@ -39,12 +39,17 @@ TECHNICAL_PENALTY = 60.0
 """A long URL, path or identifier may break after / _ . ? & = #."""
 URL_BREAKS = set("/_.?&=#")
 TECHNICAL_FRACTION = 0.3
+def _tag_class(selector: str) -> tuple[str, str]:
+    tag, _, cls = selector.partition(".")
+    return tag, cls
+
+
 SIBLINGS: tuple[tuple[str, str] | None, ...] = (
     None, ("p", ""), ("h2", ""), ("h3", ""), ("h4", ""), ("ul", ""), ("ol", ""), ("blockquote", ""), ("figure", ""),
     ("pre", ""), ("div", "table-wrap"), ("dl", ""), ("li", ""), ("hr", ""))
 """Previous siblings a paragraph is probed after, whatever it follows in the chapter at hand."""
 CONTEXTS: tuple[tuple[tuple[str, str], ...], ...] = tuple(
-    tuple(tuple(part.split(".") + [""])[:2] for part in path.split(">"))  # type: ignore[misc]
+    tuple(_tag_class(part) for part in path.split(">"))
     for path in ("strong", "b", "em", "i", "a", "code", "kbd", "small", "abbr", "sup", "sub", "u", "s", "del", "mark",
                  "em.emphasis-marks", "em.emphasis-marks>span.em-dot", "strong.emphasis-marks",
                  "strong.emphasis-marks>span.em-dot", "a>code", "strong>a", "a>strong", "em>strong", "strong>em"))
