@@ -54,6 +54,12 @@ def allowed_breaks(text: str, mode: str = WORD) -> set[int]:
     return {i for i in allowed if i not in forbidden}
 
 
+def forbidden_breaks(text: str) -> set[int]:
+    """Indices i where KLREQ forbids a line break between text[i-1] and text[i], in any mode
+    (whether or not a break would otherwise be possible there)."""
+    return _never(text)
+
+
 def _never(text: str) -> set[int]:
     """Break positions that KLREQ forbids in any mode."""
     never: set[int] = set()

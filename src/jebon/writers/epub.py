@@ -25,6 +25,7 @@ from ..errors import Diagnostics
 from ..images import Asset, sniff
 from ..model import Article, SeriesInfo
 from ..render import Chapter, Heading, RenderedVolume
+from ..typography.epubjoin import join_tree
 from .xhtml import E, document, fragment, label_landmarks, mark_wide_tables
 
 MIMETYPE = b"application/epub+zip"
@@ -40,7 +41,7 @@ APPLE_OPTIONS_XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>
 """Apple Books shows the book's own fonts only when told so (`specified-fonts`), on every device."""
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 """The claim `[epub] accessibility_claim = true` makes, when `accessibility_gaps` finds nothing."""
-PAGE_FORMAT = "2"
+PAGE_FORMAT = "3"
 """Bumped when `chapter_page` makes other pages from the same chapter (a cache key part)."""
 LICENCE_NAME = "fonts/OFL.txt"
 """The fonts' copyright notices and licence, next to the fonts (the OFL asks for both with every copy)."""
@@ -167,7 +168,7 @@ class EpubBuilder:
 
     def chapter_page(self, chapter: Chapter) -> bytes:
         """One article's XHTML content document (also served as is by `jebon preview`)."""
-        page = mark_wide_tables(label_landmarks(fragment(chapter.html)))
+        page = join_tree(mark_wide_tables(label_landmarks(fragment(chapter.html))))
         return document(chapter.article.title, self.lang, [page], css=self.css_name, body_type="bodymatter")
 
     def stylesheet(self, served: Mapping[fonts.Face, Iterable[int]] | None = None) -> bytes:
