@@ -181,6 +181,20 @@ class Justifier:
         self.flows.append(flow)
         return True
 
+    def prescan(self, sections: list[etree._Element]) -> None:
+        """Probe, in one layout, every kind of paragraph and inline text these chapters hold."""
+        flows = []
+        for section in sections:
+            for el in section.iter(*BLOCKS):
+                flow = _Flow(el, "", lambda: None)
+                if self._collect(el, (), flow):
+                    flows.append(flow)
+        saved, self.flows = self.flows, flows
+        try:
+            self._measure_all(speculate=False)
+        finally:
+            self.flows = saved
+
     def _collect(self, node: etree._Element, context: tuple[tuple[str, str], ...], flow: _Flow) -> bool:
         flow.add(node, "text", node.text, context)
         for child in node:
@@ -249,7 +263,7 @@ class Justifier:
                                   {a: self.atom_widths[(chain, a)] for a in atoms})
         return True
 
-    def _measure_all(self) -> None:
+    def _measure_all(self, speculate: bool = True) -> None:
         missing = {}
         for flow in self.flows:
             key = self._key(flow)
@@ -257,20 +271,23 @@ class Justifier:
                 missing[key] = flow
         if not missing:
             return
-        # Each probed paragraph also gets every kind of inline text seen so far, so that later
-        # chapters find them measured.
-        seen = {c for flow in self.flows for c in flow.contexts} | {c for _, c in self.inlines} | set(CONTEXTS)
+        # One probed paragraph per chain of ancestors, with every kind of inline text its paragraphs
+        # hold (and, for a chapter met after the prescan, the common ones and those seen so far).
+        seen = ({c for flow in self.flows for c in flow.contexts} | {c for _, c in self.inlines} | set(CONTEXTS)
+                if speculate else set())
         parts, ids = [], {}
-        wanted: dict[tuple[Any, ...], _Flow | None] = dict(missing)
-        for chain, _, _ in list(missing):  # the same paragraph after the usual neighbours, probed at once
+        wanted: dict[Any, tuple[set[Any], set[str]]] = {}
+        for chain, contexts, atoms in missing:
+            entry = wanted.setdefault(chain, (set(seen), set()))
+            entry[0].update(contexts)
+            entry[1].update(atoms)
+        for chain, _, _ in list(missing) if speculate else []:  # after the usual neighbours too
             for sibling in SIBLINGS:
                 variant = (*chain[:-1], (*chain[-1][:2], sibling))
                 if variant not in self.blocks:
-                    wanted.setdefault((variant, (), ()), None)
-        for n, key in enumerate(wanted):
-            chain, contexts, atoms = key
-            if key in missing:
-                contexts = tuple(sorted(set(contexts) | seen))
+                    wanted.setdefault(variant, (set(), set()))
+        for n, (chain, (context_set, atom_set)) in enumerate(wanted.items()):
+            contexts, atoms = tuple(sorted(context_set)), tuple(sorted(atom_set))
             ids[f"b{n}"] = (chain, contexts, atoms)
             html_open, html_close = "", ""
             for depth, (tag, cls, previous) in enumerate(chain):

@@ -441,10 +441,25 @@ class PdfBuilder:
             self._justifier = Justifier(lambda source: self._render(source, self.css_text() + CHAPTER_CSS,
                                                                     shared=True)[0], pango_positions())
             _PLANNERS.append(self._justifier)
+            # Every kind of paragraph and inline text of the volume, measured in one probe layout.
+            self._justifier.prescan([self._prepared(c) for c in self.rendered.chapters])
         return self._justifier
 
     # -- the print HTML --------------------------------------------------------------------
     def chapter(self, chapter: Chapter) -> etree._Element:
+        section = self._prepared(chapter)
+        mode = str(chapter.article.extra.get("line_break") or self.line_break)
+        if self.typography:
+            planner = self.justifier() if self.total_fit and self.config.typography.justify else None
+            self.gluer.apply(section, mode, planner)
+            if planner is not None:
+                planner.finish(section)
+        section.set("class", "chapter body")
+        section.set("id", chapter.article.id)
+        return section
+
+    def _prepared(self, chapter: Chapter) -> etree._Element:
+        """The chapter's print HTML before its lines are planned and glued."""
         section = _plain(etree.fromstring(chapter.html))
         cid = chapter.article.id
         for el in section.iter():
@@ -465,14 +480,6 @@ class PdfBuilder:
             heading.set("data-title", " ".join("".join(str(t) for t in heading.itertext()).split()))
         _emphasis_dots(section)
         _ruby(section)
-        mode = str(chapter.article.extra.get("line_break") or self.line_break)
-        if self.typography:
-            planner = self.justifier() if self.total_fit and self.config.typography.justify else None
-            self.gluer.apply(section, mode, planner)
-            if planner is not None:
-                planner.finish(section)
-        section.set("class", "chapter body")
-        section.set("id", cid)
         return section
 
     def _footnotes(self, section: etree._Element, cid: str) -> None:
