@@ -20,6 +20,17 @@ NOTE_MARK = "\ufff9"
 _NUMBER_UNIT = re.compile(r"\d[\d,.]*(?=[A-Za-zµΩ㎏-㏎%‰℃℉°′″ℓ원부쪽장권명개년월일시분초호판쇄칸층번배퍼])")
 
 
+def joins_previous(char: str) -> bool:
+    """Characters that belong to the one before them, so that no joiner or break may come between:
+    old-Hangul vowel and final jamo, combining marks (the 방점 tone marks), variation selectors, the
+    zero-width joiner and emoji skin-tone modifiers."""
+    code = ord(char)
+    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF or code == 0x200D:
+        return True
+    return unicodedata.category(char) in ("Mn", "Mc", "Me") or 0xFE00 <= code <= 0xFE0F \
+        or 0xE0100 <= code <= 0xE01EF or 0x1F3FB <= code <= 0x1F3FF
+
+
 def _space(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) == "Zs"
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .breaks import forbidden_breaks
+from .breaks import joins_previous as _joins_previous
+from .linebreak import insert_joiners
 from .rules import is_han, is_hangul
 
 WJ = "\u2060"
@@ -57,15 +59,6 @@ def _space(char: str) -> bool:
 
 def _letter_or_digit(char: str) -> bool:
     return unicodedata.category(char)[0] in "LN"
-
-
-def _joins_previous(char: str) -> bool:
-    """Characters that belong to the one before them (a joiner there would split a cluster)."""
-    code = ord(char)
-    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF or char == "\u200d":
-        return True
-    return unicodedata.category(char) in ("Mn", "Mc", "Me") or 0xFE00 <= code <= 0xFE0F \
-        or 0xE0100 <= code <= 0xE01EF or 0x1F3FB <= code <= 0x1F3FF
 
 
 def _east_asian(char: str) -> bool:
@@ -197,14 +190,7 @@ def _block(el: etree._Element, mode: str) -> None:
             positions.setdefault((id(segment.node), segment.attr), []).append(local)
             segments[(id(segment.node), segment.attr)] = segment
     for key, cuts in positions.items():
-        segment = segments[key]
-        value = getattr(segment.node, segment.attr) or ""
-        pieces, last = [], 0
-        for pos in sorted(set(cuts)):
-            pieces += [value[last:pos], WJ]
-            last = pos
-        pieces.append(value[last:])
-        setattr(segment.node, segment.attr, "".join(pieces))
+        insert_joiners(segments[key].node, segments[key].attr, cuts)
 
 
 def _inline(node: etree._Element, flow: _Flow, mode: str) -> None:

@@ -4,7 +4,6 @@ U+2060 WORD JOINER (invisible, dropped from extracted text). Runs longer than a 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -12,6 +11,7 @@ from typing import Protocol
 from lxml import etree
 
 from .breaks import MODES, NOTE_MARK, SYLLABLE, WORD, runs
+from .breaks import joins_previous as _joins_previous
 from .rules import width_em
 
 BALANCED = "balanced"
@@ -136,15 +136,19 @@ class Gluer:
                 positions.setdefault((id(segment.node), segment.attr), []).append(local)
         for segment in flow.segments:
             local_cuts = positions.pop((id(segment.node), segment.attr), None)
-            if not local_cuts:
-                continue
-            value = getattr(segment.node, segment.attr) or ""
-            pieces, last = [], 0
-            for pos in sorted(set(local_cuts)):
-                pieces += [value[last:pos], WJ]
-                last = pos
-            pieces.append(value[last:])
-            setattr(segment.node, segment.attr, "".join(pieces))
+            if local_cuts:
+                insert_joiners(segment.node, segment.attr, local_cuts)
+
+
+def insert_joiners(node: etree._Element, attr: str, cuts: list[int]) -> None:
+    """Put U+2060 WORD JOINER before each of these indices of the text node `attr` of `node`."""
+    value = getattr(node, attr) or ""
+    pieces, last = [], 0
+    for pos in sorted(set(cuts)):
+        pieces += [value[last:pos], WJ]
+        last = pos
+    pieces.append(value[last:])
+    setattr(node, attr, "".join(pieces))
 
 
 NESTED = {"li", "dd", "blockquote"}
@@ -153,15 +157,6 @@ LINE_FILL = 0.92
 URL_BREAKS = set("/_.?&=#")
 TECHNICAL_FRACTION = 0.3
 """URLs and file names wider than this share of the line may break after a separator."""
-
-
-def _joins_previous(char: str) -> bool:
-    """Characters that belong to the character before them: a joiner there would split a cluster
-    (old-Hangul vowel and final jamo, combining marks such as the 방점 tone marks, variation selectors)."""
-    code = ord(char)
-    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF:
-        return True
-    return unicodedata.category(char) in ("Mn", "Mc", "Me") or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
 
 
 class _Flow:

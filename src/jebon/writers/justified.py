@@ -12,7 +12,6 @@ so lists, quotes and definition lists get their real measure."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ import lxml.html
 from lxml import etree
 
 from ..typography.breaks import NOTE_MARK, SYLLABLE, WORD, allowed_breaks
+from ..typography.breaks import joins_previous as _joins_previous
 from ..typography.justify import Break, Line, Paragraph, adjustment, total_fit
 from ..typography.linebreak import BALANCED
 from ..typography.rules import CLOSING, is_han, is_hangul
@@ -62,14 +62,6 @@ def _signature(el: etree._Element) -> tuple[str, str]:
 
 def _is_note(el: etree._Element) -> bool:
     return "footnote" in (el.get("class") or "").split()
-
-
-def _joins_previous(char: str) -> bool:
-    code = ord(char)
-    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF:
-        return True
-    return unicodedata.category(char) in ("Mn", "Mc", "Me") or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF \
-        or code == 0x200D
 
 
 def _glued(a: str, b: str) -> bool:
