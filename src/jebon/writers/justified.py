@@ -39,21 +39,6 @@ TECHNICAL_PENALTY = 60.0
 """A long URL, path or identifier may break after / _ . ? & = #."""
 URL_BREAKS = set("/_.?&=#")
 TECHNICAL_FRACTION = 0.3
-def _tag_class(selector: str) -> tuple[str, str]:
-    tag, _, cls = selector.partition(".")
-    return tag, cls
-
-
-SIBLINGS: tuple[tuple[str, str] | None, ...] = (
-    None, ("p", ""), ("h2", ""), ("h3", ""), ("h4", ""), ("ul", ""), ("ol", ""), ("blockquote", ""), ("figure", ""),
-    ("pre", ""), ("div", "table-wrap"), ("dl", ""), ("li", ""), ("hr", ""))
-"""Previous siblings a paragraph is probed after, whatever it follows in the chapter at hand."""
-CONTEXTS: tuple[tuple[tuple[str, str], ...], ...] = tuple(
-    tuple(_tag_class(part) for part in path.split(">"))
-    for path in ("strong", "b", "em", "i", "a", "code", "kbd", "small", "abbr", "sup", "sub", "u", "s", "del", "mark",
-                 "em.emphasis-marks", "em.emphasis-marks>span.em-dot", "strong.emphasis-marks",
-                 "strong.emphasis-marks>span.em-dot", "a>code", "strong>a", "a>strong", "em>strong", "strong>em"))
-"""Inline elements every probed paragraph gets a sample of, met or not."""
 
 
 def _signature(el: etree._Element) -> tuple[str, str]:
@@ -183,7 +168,7 @@ class Justifier:
                     flows.append(flow)
         saved, self.flows = self.flows, flows
         try:
-            self._measure_all(speculate=False)
+            self._measure_all()
         finally:
             self.flows = saved
 
@@ -255,7 +240,7 @@ class Justifier:
                                   {a: self.atom_widths[(chain, a)] for a in atoms})
         return True
 
-    def _measure_all(self, speculate: bool = True) -> None:
+    def _measure_all(self) -> None:
         missing = {}
         for flow in self.flows:
             key = self._key(flow)
@@ -263,21 +248,13 @@ class Justifier:
                 missing[key] = flow
         if not missing:
             return
-        # One probed paragraph per chain of ancestors, with every kind of inline text its paragraphs
-        # hold (and, for a chapter met after the prescan, the common ones and those seen so far).
-        seen = ({c for flow in self.flows for c in flow.contexts} | {c for _, c in self.inlines} | set(CONTEXTS)
-                if speculate else set())
+        # One probed paragraph per chain of ancestors, with every kind of inline text its paragraphs hold.
         parts, ids = [], {}
         wanted: dict[Any, tuple[set[Any], set[str]]] = {}
         for chain, contexts, atoms in missing:
-            entry = wanted.setdefault(chain, (set(seen), set()))
+            entry = wanted.setdefault(chain, (set(), set()))
             entry[0].update(contexts)
             entry[1].update(atoms)
-        for chain, _, _ in list(missing) if speculate else []:  # after the usual neighbours too
-            for sibling in SIBLINGS:
-                variant = (*chain[:-1], (*chain[-1][:2], sibling))
-                if variant not in self.blocks:
-                    wanted.setdefault(variant, (set(), set()))
         for n, (chain, (context_set, atom_set)) in enumerate(wanted.items()):
             contexts, atoms = tuple(sorted(context_set)), tuple(sorted(atom_set))
             ids[f"b{n}"] = (chain, contexts, atoms)
