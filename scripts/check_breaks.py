@@ -5,8 +5,10 @@ Usage: python scripts/check_breaks.py PDF SOURCE_DIR [--json]
 SOURCE_DIR is the book folder the PDF was built from. The PDF's lines come from pypdfium2
 (`jebon.pdftext`, the lines as pdftotext would give them);
 the words come from jebon's own rendering of the sources. A break inside a word longer than a line
-(it must break or overflow), or after a separator (/ _ . ? & = #) of a long URL or file name, is
-allowed and counted apart. Exit status 1 when any fault is found.
+(it must break or overflow), after a separator (/ _ . ? & = #) of a long URL or file name, or where
+`jebon.typography.breaks.token_break` allows one (before an opening bracket, after a separator of a
+Latin token, before a URL's %XX) splits no word: it is allowed and counted apart. Exit status 1
+when any fault is found.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from jebon.errors import Diagnostics
 from jebon.pdftext import page_lines
 from jebon.printing import resolve
 from jebon.render import XHTML_NS, render_volume
-from jebon.typography.linebreak import LINE_FILL, URL_BREAKS
+from jebon.typography.breaks import URL_BREAKS, token_break
+from jebon.typography.linebreak import LINE_FILL
 from jebon.typography.rules import CLOSING, OPENING, width_em
 
 
@@ -89,7 +92,8 @@ def check(pdf: Path, book_dir: Path) -> Report:
             if f"{tail} {head}" in flow or f"{tail}\n{head}" in flow or tail + head not in flow:
                 continue  # the source has a space (or a line) here, or the lines are not neighbours there
             whole = next((word for word in words if tail + head in word), tail + head)
-            if width_em(whole) > line_em * LINE_FILL or (tail[-1] in URL_BREAKS and any(c.isascii() for c in whole)):
+            if width_em(whole) > line_em * LINE_FILL or (tail[-1] in URL_BREAKS and any(c.isascii() for c in whole)) \
+                    or token_break(tail[-1], head[0]):
                 report.long_word.append(f"{tail} | {head}")
                 continued.add(index + 1)
             else:
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"lines checked: {report.lines}")
         print(f"mid-word breaks: {len(report.mid_word)}  forbidden line starts: {len(report.bad_start)}  "
-              f"forbidden line ends: {len(report.bad_end)}  (breaks inside words longer than a line: "
+              f"forbidden line ends: {len(report.bad_end)}  (breaks in long words, at brackets and separators: "
               f"{len(report.long_word)})")
         for label, items in (("mid-word", report.mid_word), ("start", report.bad_start), ("end", report.bad_end)):
             for item in items[:10]:

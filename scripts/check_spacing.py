@@ -1,7 +1,7 @@
 """Measure the word spacing of a PDF's justified body text: word-gap ratios, early lines, runts,
 mid-word breaks (see `jebon.spacing` for every definition and heuristic).
 
-Usage: python scripts/check_spacing.py PDF [SOURCES...] [--json]
+Usage: python scripts/check_spacing.py PDF [SOURCES...] [--json] [--loosest N]
        [--max-p95 X] [--max-worst Y] [--max-early N] [--max-runts N]
 
 SOURCES is the book folder the PDF was built from, or its Markdown files: with them, paragraph ends
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pdf", type=Path)
     parser.add_argument("sources", type=Path, nargs="*", help="book folder or Markdown files")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--loosest", type=int, default=0, metavar="N",
+                        help="list the N loosest lines (with at least two gaps)")
     parser.add_argument("--max-p95", type=float, help="fail when the p95 word-gap ratio is above this")
     parser.add_argument("--max-worst", type=float, help="fail when the worst line (≥2 gaps) is above this")
     parser.add_argument("--max-early", type=int, help="fail when there are more early lines")
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        print(table(report))
+        print(table(report, args.loosest))
     failed = []
     worst = report.worst.ratio if report.worst else None
     if args.max_p95 is not None and report.ratio_p95 is not None and report.ratio_p95 > args.max_p95:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jebon.typography.breaks import NOTE_MARK, allowed_breaks, runs
+from jebon.typography.breaks import NOTE_MARK, allowed_breaks, runs, token_break
 
 
 def parse(marked: str) -> tuple[str, set[int]]:
@@ -78,3 +78,23 @@ def test_runs() -> None:
 def test_unknown_mode() -> None:
     with pytest.raises(ValueError, match="word or syllable"):
         allowed_breaks("가", "letter")
+
+
+@pytest.mark.parametrize(("before", "after", "allowed"), [
+    ("법", "(", True),  # 표기법|(camelCase)
+    (")", "(", True),  # (2^53-1)|(9007…)
+    (" ", "(", False),  # a space is a break of its own
+    ("(", "(", False),  # an opening bracket never ends a line
+    ("/", "e", True),  # https://|example.com
+    (".", "j", True),  # Node.|js
+    ("-", "x", True),  # data-|x
+    (".", "1", False),  # 3.|14
+    ("-", "1", False),  # 2026-|12
+    ("/", "2", True),  # /2026/ in a path
+    ("가", "나", False),  # a word is never split here
+    ("a", "b", False),
+    ("D", "%", True),  # …%ED|%9B… in a percent-encoded URL
+    ("%", "E", False),
+])
+def test_token_breaks_split_no_word(before: str, after: str, allowed: bool) -> None:
+    assert token_break(before, after) is allowed

@@ -123,3 +123,35 @@ def test_the_checker_prints_json_and_fails_past_its_limits(tmp_path: Path) -> No
     failed = run("--max-p95", "1.5")
     assert failed.returncode == 1 and "p95" in failed.stderr
     assert run("--max-worst", "1.9").returncode == 1
+
+
+@pytest.mark.parametrize("spacing", [0.0, 0.04, 0.1])
+def test_letter_spacing_between_syllables_is_measured_in_ems(tmp_path: Path, spacing: float) -> None:
+    style = f' style="letter-spacing: {spacing}em"'
+    # no word joiners here: WeasyPrint gives a joiner letter spacing of its own, which doubles it
+    pdf = build(tmp_path / "tracked.pdf", f"<p{style}>{' '.join(['가나다라'] * 16)}</p>", 400)
+    report = measure(pdf)
+    assert report.tracking_max == pytest.approx(spacing, abs=0.003)
+    assert report.tracking_p95 == pytest.approx(spacing, abs=0.003)
+
+
+def test_a_break_at_a_bracket_is_not_a_split_word(tmp_path: Path) -> None:
+    source = tmp_path / "gloss.md"
+    source.write_text("가나다 가나다 가나다표기법(camelCase)이 가나다\n", encoding="utf-8")
+    width = 12 * 19.32 + 2 * 6.2 + 1  # "가나다 가나다 가나다표기법" and no more
+    body = f"<p>{WORD} {WORD} {joined('가나다표기법')}\u200b(camelCase)이 {WORD}</p>"
+    report = measure(build(tmp_path / "gloss.pdf", body, width, align="left"), [source])
+    assert report.mid_word is not None and report.split_words is not None
+    assert len(report.mid_word) == 1 and report.split_words == []
+    plain = tmp_path / "plain.md"
+    plain.write_text("가나다 가나다 가나다표기법이다 가나다\n", encoding="utf-8")
+    split = measure(build(tmp_path / "split.pdf", f"<p>{WORD} {WORD} 가나다표기법이다 {WORD}</p>", width,
+                          align="left"), [plain])
+    assert split.split_words is not None and len(split.split_words) == 1
+
+
+def test_the_loosest_lines_are_listed_loosest_first(tmp_path: Path) -> None:
+    body = f"<p>{' '.join([WORD] * 9)}</p>"
+    report = measure(build(tmp_path / "two.pdf", body, FULL + 2 * 6.2))
+    assert [line.ratio for line in report.loosest] == sorted((line.ratio for line in report.loosest), reverse=True)
+    assert len(report.loosest) == 2 and report.loosest[0].ratio == report.worst.ratio  # type: ignore[union-attr]

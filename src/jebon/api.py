@@ -34,10 +34,14 @@ class OutputFile:
     volume: int
     size: int
     pages: int | None = None
+    lines: int | None = None
+    """PDF: the body lines jebon's total-fit planner set; `split_words` of them end between two
+    syllables of a word (balanced mode, or a word longer than a line)."""
+    split_words: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"path": str(self.path), "format": self.format, "volume": self.volume, "size": self.size,
-                "pages": self.pages}
+                "pages": self.pages, "planned_lines": self.lines, "split_words": self.split_words}
 
 
 @dataclass
@@ -471,7 +475,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None, progress: Pr
         made: list[tuple[OutputFile, bytes]] = []
         for fmt in job.formats:
             path = job.out / f"{stem}.{fmt}"
-            pages = None
+            pages = lines = split = None
             if fmt == "epub":
                 progress("epub", 0, 1)
                 data = EpubBuilder(book.config, rendered, epoch=job.epoch, meta=meta, series=series,
@@ -485,7 +489,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None, progress: Pr
                 progress("pdf", 0, 0)
                 pdf = PdfBuilder(book.config, rendered, job.options, epoch=job.epoch, meta=meta,
                                  series=series).build(jobs=job.chapter_jobs, cache=cache)
-                data, pages = pdf.data, pdf.pages
+                data, pages, lines, split = pdf.data, pdf.pages, pdf.lines, pdf.split_words
                 progress("pdf", pages, pages)
                 if not whole(data, path, diag, pdf.source_of):
                     continue  # never written; the EPUB, if any, still is
@@ -500,7 +504,7 @@ def _build_volume(job: _Job, number: int, book: Book | None = None, progress: Pr
                 if job.strict and len(diag.problems) > before:
                     # --strict: what preflight warns about only now, after layout, is an error too.
                     diag.problems[before:] = [replace(p, severity="error") for p in diag.problems[before:]]
-            made.append((OutputFile(path, fmt, number, len(data), pages), data))
+            made.append((OutputFile(path, fmt, number, len(data), pages, lines, split), data))
         if not (job.strict and diag.errors):  # strict writes nothing when anything is wrong
             for output, data in made:
                 write_atomic(output.path, data)

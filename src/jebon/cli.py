@@ -411,6 +411,11 @@ def _print_report(report: BuildReport, as_json: bool, verbose: bool) -> None:
     for path, output in zip(paths, report.outputs, strict=True):
         pages = f"  {plural(output.pages, 'page')}" if output.pages else ""
         out.print(f"  {path.ljust(width)}  {_human(output.size):>9}{pages}", soft_wrap=True)
+    planned = sum(o.lines or 0 for o in report.outputs)
+    split = sum(o.split_words or 0 for o in report.outputs)
+    if split:
+        out.print(f"  {split:,} of {planned:,} PDF lines ({split / planned:.1%}) end inside a word, split "
+                  "between syllables (balanced line breaking, or a word longer than the line)", soft_wrap=True)
     volumes = f" in {plural(len({o.volume for o in report.outputs}), 'volume')}" if series else ""
     out.print(f"{plural(report.articles, 'article')}{volumes} · {report.characters:,} characters · "
               f"{plural(report.words, 'word')} · {plural(len(report.warnings), 'warning')}")

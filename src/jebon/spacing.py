@@ -15,7 +15,9 @@ its origin, its advance box, its font's name and size) and reports, for the body
 - **runts**: paragraphs of two lines or more whose last line is one Hangul or Hanja syllable
   (trailing punctuation ignored).
 - **mid-word breaks**: a line of a paragraph whose last character and the next line's first have
-  no whitespace between them in the source (known only when sources are given).
+  no whitespace between them in the source (known only when sources are given). **Words split**
+  are those of them between two letters or syllables; the rest end before an opening bracket or
+  after a separator of a Latin token (`/ _ . - ?`…, as `jebon.typography.breaks.token_break` says).
 
 Which lines are body text (heuristics, all from the PDF):
 
@@ -64,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 from . import fonts
+from .typography.breaks import URL_BREAKS, token_break
 
 SPACES = {" ", "\u00a0"}
 IGNORED = {"\u2060", "\u200b", "\ufeff", "\u00ad"}
@@ -135,6 +138,9 @@ class Report:
     ratio_p95: float | None = None
     ratio_max: float | None = None
     over_1_5: float | None = None
+    tracking_p95: float | None = None
+    tracking_max: float | None = None
+    """Letter spacing added between syllables on justified lines, in ems (p95 and most)."""
     """Share of justified lines with a ratio above 1.5."""
     worst: Line | None = None
     """The justified line with the highest ratio among those with at least two gaps."""
@@ -142,8 +148,13 @@ class Report:
     early: list[Line] = field(default_factory=list)
     runts: list[Line] = field(default_factory=list)
     mid_word: list[Line] | None = None
+    split_words: list[Line] | None = None
+    """Of the mid-word breaks, those between two letters or syllables of a word (the rest are at a
+    bracket or after a separator of a Latin token: `jebon.typography.breaks.token_break`)."""
     unmatched: int = 0
     ratios: list[float] = field(default_factory=list)
+    loosest: list[Line] = field(default_factory=list)
+    """Justified lines with at least two gaps, loosest first."""
 
     def as_dict(self, examples: int = 10) -> dict[str, Any]:
         data = asdict(self)
@@ -151,10 +162,13 @@ class Report:
         data["early_lines"] = len(self.early)
         data["runt_count"] = len(self.runts)
         data["mid_word_breaks"] = None if self.mid_word is None else len(self.mid_word)
+        data["words_split"] = None if self.split_words is None else len(self.split_words)
         data["early"] = data["early"][:examples]
+        data["loosest"] = data["loosest"][:examples]
         data["runts"] = data["runts"][:examples]
         if data["mid_word"] is not None:
             data["mid_word"] = data["mid_word"][:examples]
+            data["split_words"] = data["split_words"][:examples]
         return data
 
 
@@ -403,6 +417,17 @@ def gaps(row: Row) -> tuple[list[float], list[float]]:
     return measured, natural
 
 
+def tracking(row: Row) -> float | None:
+    """The letter spacing added between the Hangul syllables of a line (mean, in ems), or None when
+    no two syllables stand side by side (Korean faces have no kerning between syllables). A gap
+    wider than 0.2 em is a space the extraction left out (PyMuPDF drops some no-break spaces
+    between inline elements), not letter spacing."""
+    added = [(b.x0 - a.x1) / a.size for a, b in itertools.pairwise(row.chars)
+             if 0xAC00 <= ord(a.c) <= 0xD7A3 and 0xAC00 <= ord(b.c) <= 0xD7A3 and a.size == b.size]
+    added = [gap for gap in added if gap <= 0.2]
+    return statistics.fmean(added) if added else None
+
+
 def _single_syllable(text: str) -> bool:
     core = text.strip()
     while core and unicodedata.category(core[-1]).startswith("P"):
@@ -571,9 +596,10 @@ def measure(pdf_path: Path | str, sources: Sequence[Path] | None = None) -> Repo
     _by_geometry(rows, size, edges)
     report.paragraphs = sum(row.last for row in rows)
     if sources:
-        report.mid_word = []
+        report.mid_word, report.split_words = [], []
     worst: tuple[float, Line] | None = None
     worst_any: tuple[float, Line] | None = None
+    tracked: list[float] = []
     run = 0
     for index, row in enumerate(rows):
         run += 1
@@ -585,37 +611,52 @@ def measure(pdf_path: Path | str, sources: Sequence[Path] | None = None) -> Repo
                 report.runts.append(line)
             run = 0
             continue
-        if report.mid_word is not None and row.matched and index + 1 < len(rows):
+        if report.mid_word is not None and report.split_words is not None and row.matched \
+                and index + 1 < len(rows):
             after = rows[index + 1]
             if after.matched and after.paragraph == row.paragraph and row.end < len(keys[row.paragraph]):
                 text, positions = paragraphs[row.paragraph], where[row.paragraph]
                 between = text[positions[row.end - 1] + 1:positions[row.end]]
                 if not any(c.isspace() for c in between):
-                    report.mid_word.append(Line(page=row.page + 1, text=f"{row.text} | {after.text}"))
+                    broken = Line(page=row.page + 1, text=f"{row.text} | {after.text}")
+                    report.mid_word.append(broken)
+                    # the key holds letters and digits only: the break lies somewhere in this stretch
+                    stretch = text[positions[row.end - 1]:positions[row.end] + 1]
+                    if not any(token_break(a, b) or a in URL_BREAKS for a, b in itertools.pairwise(stretch)):
+                        report.split_words.append(broken)
         if short > EARLY_EM:
             report.early.append(line)
             continue
         measured, natural = gaps(row)
+        spread = tracking(row)
+        if spread is not None:
+            tracked.append(spread)
         if measured:
             ratio = statistics.fmean(measured) / statistics.fmean(natural)
             line.ratio, line.gaps = round(ratio, 3), len(measured)
             report.ratios.append(ratio)
             if worst_any is None or ratio > worst_any[0]:
                 worst_any = ratio, line
-            if len(measured) >= 2 and (worst is None or ratio > worst[0]):
-                worst = ratio, line
+            if len(measured) >= 2:
+                report.loosest.append(line)
+                if worst is None or ratio > worst[0]:
+                    worst = ratio, line
     if report.ratios:
         report.justified = len(report.ratios)
         report.ratio_median = round(statistics.median(report.ratios), 3)
         report.ratio_p95 = round(_quantile(report.ratios, 0.95), 3)
         report.ratio_max = round(max(report.ratios), 3)
         report.over_1_5 = round(sum(r > LOOSE for r in report.ratios) / len(report.ratios), 4)
+    if tracked:
+        report.tracking_p95 = round(_quantile(tracked, 0.95), 3)
+        report.tracking_max = round(max(tracked), 3)
+    report.loosest.sort(key=lambda line: -(line.ratio or 0.0))
     report.worst = worst[1] if worst else None
     report.worst_any = worst_any[1] if worst_any else None
     return report
 
 
-def table(report: Report) -> str:
+def table(report: Report, loosest: int = 0) -> str:
     """The report as a short human table."""
     def num(value: float | None, digits: int = 2) -> str:
         return "–" if value is None else f"{value:.{digits}f}"
@@ -627,8 +668,12 @@ def table(report: Report) -> str:
            f"word-gap ratio  median {num(report.ratio_median)}  p95 {num(report.ratio_p95)}  "
            f"max {num(report.ratio_max)}  lines > {LOOSE}: "
            + ("–" if report.over_1_5 is None else f"{report.over_1_5:.1%}"),
+           f"letter spacing between syllables (em)  p95 {num(report.tracking_p95, 3)}  "
+           f"max {num(report.tracking_max, 3)}",
            f"early lines {len(report.early)}  runts {len(report.runts)}  mid-word breaks "
-           + ("n/a (no sources)" if report.mid_word is None else str(len(report.mid_word)))]
+           + ("n/a (no sources)" if report.mid_word is None or report.split_words is None else
+              f"{len(report.mid_word)} (words split {len(report.split_words)}, "
+              f"at brackets and separators {len(report.mid_word) - len(report.split_words)})")]
     for label, line in (("worst line (≥2 gaps)", report.worst), ("worst line (any)", report.worst_any)):
         if line is not None:
             out.append(f"{label}: {num(line.ratio)} ({line.gaps} gaps) p.{line.page} {line.text}")
@@ -636,4 +681,6 @@ def table(report: Report) -> str:
         for line in lines[:5]:
             extra = f" ({line.short_em:.1f} em short)" if label == "early" else ""
             out.append(f"  {label}: p.{line.page} {line.text}{extra}")
+    for line in report.loosest[:loosest]:
+        out.append(f"  loose {num(line.ratio)} ({line.gaps} gaps): p.{line.page} {line.text}")
     return "\n".join(out)

@@ -31,6 +31,28 @@ def joins_previous(char: str) -> bool:
         or 0xE0100 <= code <= 0xE01EF or 0x1F3FB <= code <= 0x1F3FF
 
 
+URL_BREAKS = set("/_.?&=#")
+"""A long URL, path or file name may break after these."""
+SEPARATORS = URL_BREAKS | {"-"}
+"""Inside a Latin or code token a line may end after these (before a letter, not between digits)."""
+OPENING_BRACKETS = set("([{（［｛")
+
+
+def token_break(before: str, after: str) -> bool:
+    """A place inside a run without spaces where a line may end without splitting a word: before an
+    opening bracket ("표기법|(camelCase)이", "(2^53-1)|(9007…)"), before a URL's "%XX", or after a
+    separator of a Latin or code token ("Node.|js", "https://|example.com"), never between digits
+    ("3.14", "2026-12-03").
+    KLREQ's never-break rules still apply on top (an opening bracket never ends a line)."""
+    if after in OPENING_BRACKETS:
+        return not _space(before) and before not in OPENING and before not in PREFIX
+    if after == "%" and before.isascii() and before.isalnum():
+        return True  # before a percent-encoded byte of a URL ("…%ED%9B|%88…"), as CMOS breaks URLs
+    if before in SEPARATORS and after.isascii() and (after.isalnum() or after in OPENING_BRACKETS):
+        return not after.isdigit() or before not in ".,-"
+    return False
+
+
 def _space(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) == "Zs"
 
@@ -45,10 +67,11 @@ def _syllable_boundary(before: str, after: str) -> bool:
     return cjk
 
 
-def allowed_breaks(text: str, mode: str = WORD) -> set[int]:
+def allowed_breaks(text: str, mode: str = WORD, forbidden: set[int] | None = None) -> set[int]:
     """Indices i (0 < i < len(text)) where a line may end between text[i-1] and text[i].
 
-    A break "at" a space is the index just after the space run (the space hangs at the line end)."""
+    A break "at" a space is the index just after the space run (the space hangs at the line end).
+    `forbidden` is forbidden_breaks(text), when the caller has it already."""
     if mode not in MODES:
         raise ValueError(f"line_break mode {mode!r}: choose word or syllable")
     allowed: set[int] = set()
@@ -59,7 +82,8 @@ def allowed_breaks(text: str, mode: str = WORD) -> set[int]:
             continue  # break after the spaces, not before them
         if _space(before) or (mode == SYLLABLE and _syllable_boundary(before, after)):
             allowed.add(i)
-    forbidden = _never(text)
+    if forbidden is None:
+        forbidden = _never(text)
     # A break after spaces is forbidden when the rule holds across the spaces too (an opening
     # bracket must not end a line even if a space follows it).
     return {i for i in allowed if i not in forbidden}

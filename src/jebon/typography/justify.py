@@ -17,7 +17,7 @@ STRETCH = 0.3
 """A word space stretches to 1.3× before letter spacing helps."""
 LETTER_STRETCH_EM = 0.03
 LETTER_SHRINK_EM = 0.02
-"""Letter spacing between the visible characters of a line, at most, in ems of the body size."""
+"""Letter spacing a reader sees between two syllables of a line, at most, in ems of the body size."""
 LETTER_STRETCH_MORE_EM = 0.02
 """A line that cannot be set within those limits (a long word after it) takes up to this much more
 letter spacing before its spaces stretch further."""
@@ -38,6 +38,9 @@ class Break:
     penalty: float = 0.0
     forced: bool = False
     inside_word: bool = False
+    """No space here: the line ends inside a run of text (a syllable break, a bracket, a separator)."""
+    splits_word: bool = False
+    """Of those, a break between two syllables or letters of a word."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,11 @@ class Line:
     chars: int
     """Characters the letter spacing falls on (WeasyPrint adds it after each, word joiners too)."""
     visible: int
-    """Of those, the ones that are seen (not word joiners): the letter spacing's limits count these."""
+    """Of those, the ones that are seen (not word joiners)."""
     last: bool
     inside_word: bool
-    """The line ends inside a word (a break between syllables)."""
+    """The line ends inside a run of text, with no space (see Break.inside_word)."""
+    splits_word: bool = False
 
     @property
     def excess(self) -> float:
@@ -90,20 +94,25 @@ class Paragraph:
             widths[k + 1] = widths[k] + ((self.x[k + 1] - self.x[k]) if space[k] else 0.0)
         self._gaps, self._widths, self._seen = gaps, widths, seen
 
-    def line(self, start: int, end: int, measure: float, *, last: bool, inside_word: bool = False) -> Line:
+    def line(self, start: int, end: int, measure: float, *, last: bool, inside_word: bool = False,
+             splits_word: bool = False) -> Line:
         return Line(start, end, measure, self.x[end] - self.x[start], self._widths[end] - self._widths[start],
                     self._gaps[end] - self._gaps[start], end - start, self._seen[end] - self._seen[start],
-                    last, inside_word)
+                    last, inside_word, splits_word)
 
     def ratio(self, line: Line) -> float:
         """The adjustment ratio: 0 natural, 1 at the limit of comfortable stretch, -1 fully shrunk."""
-        excess = line.excess
-        if excess >= 0:
-            room = STRETCH * line.spaces + LETTER_STRETCH_EM * self.em * line.visible
-            return excess / room if room > 0 else (0.0 if excess < 0.5 else math.inf)
-        excess -= SAFETY_PX
-        room = SHRINK * line.spaces + LETTER_SHRINK_EM * self.em * line.visible
-        return excess / room if room > 0 else -math.inf
+        return _ratio(line.excess, line.spaces, _carriers(line), line.visible < line.chars, self.em)
+
+
+def _ratio(excess: float, spaces: float, carriers: int, joined: bool, em: float) -> float:
+    """Paragraph.ratio of a line from its sums (the planner's inner loop calls this)."""
+    share = 0.5 if joined else 1.0  # see letter_room
+    if excess >= 0:
+        room = STRETCH * spaces + LETTER_STRETCH_EM * em * share * carriers
+        return excess / room if room > 0 else (0.0 if excess < 0.5 else math.inf)
+    room = SHRINK * spaces + LETTER_SHRINK_EM * em * share * carriers
+    return (excess - SAFETY_PX) / room if room > 0 else -math.inf
 
 
 def total_fit(paragraph: Paragraph, breaks: Sequence[Break], measure: float, first_measure: float,
@@ -112,24 +121,28 @@ def total_fit(paragraph: Paragraph, breaks: Sequence[Break], measure: float, fir
     sequence of breaks sets every line within its measure."""
     end = Break(paragraph.length, paragraph.length, forced=True)
     candidates = sorted((b for b in breaks if 0 < b.end < paragraph.length), key=lambda b: b.end)
+    x, widths, gaps, seen = paragraph.x, paragraph._widths, paragraph._gaps, paragraph._seen
     active: list[_Node] = [_Node(None, 0.0, None, 0)]
     for brk in [*candidates, end]:
         last = brk is end
+        stop = brk.end
         best: _Node | None = None
         keep: list[_Node] = []
         for node in active:
             start = node.brk.start if node.brk else 0
-            if start >= brk.end:
+            if start >= stop:
                 keep.append(node)
                 continue
             width = first_measure if node.brk is None else measure
-            line = paragraph.line(start, brk.end, width, last=last, inside_word=brk.inside_word)
+            excess = width - (x[stop] - x[start])
             if last:
-                if line.excess < -0.01:
+                if excess < -0.01:
                     continue  # the last line is set at its natural width
-                demerits = LINE_PENALTY ** 2 + (RUNT_DEMERITS if is_runt(start, brk.end) else 0.0)
+                demerits = LINE_PENALTY ** 2 + (RUNT_DEMERITS if is_runt(start, stop) else 0.0)
             else:
-                r = paragraph.ratio(line)
+                count = gaps[stop] - gaps[start]
+                r = _ratio(excess, widths[stop] - widths[start], max(0, stop - start - 2 * count),
+                           seen[stop] - seen[start] < stop - start, paragraph.em)
                 if r < -1:
                     continue  # too full: and fuller still for every later break from this node
                 badness = 100.0 * abs(r) ** 3
@@ -163,7 +176,8 @@ def _lines(paragraph: Paragraph, node: _Node, measure: float, first_measure: flo
         assert item.brk is not None
         width = first_measure if i == 0 else measure
         last = i == len(chosen) - 1
-        lines.append(paragraph.line(start, item.brk.end, width, last=last, inside_word=item.brk.inside_word))
+        lines.append(paragraph.line(start, item.brk.end, width, last=last, inside_word=item.brk.inside_word,
+                                    splits_word=item.brk.splits_word))
         start = item.brk.start
     return lines
 
@@ -193,22 +207,51 @@ def adjustment(paragraph: Paragraph, line: Line) -> Adjustment:
         room = STRETCH * line.spaces
         if excess <= room or line.chars == 0:
             return Adjustment()
-        most = LETTER_STRETCH_EM * paragraph.em * line.visible
+        most = letter_room(line, LETTER_STRETCH_EM * paragraph.em)
         letters = min(excess - room, most)
         rest = excess - room - letters
         if rest > 0:  # past both limits: a little more letter spacing, then the spaces again
-            letters += min(rest, LETTER_STRETCH_MORE_EM * paragraph.em * line.visible)
+            letters += min(rest, letter_room(line, LETTER_STRETCH_MORE_EM * paragraph.em))
         return _spread(line, 0.0, letters)
     excess -= SAFETY_PX
     word = max(excess / line.gaps, -SHRINK * line.spaces / line.gaps) if line.gaps else 0.0
     rest = excess - word * line.gaps
-    least = -LETTER_SHRINK_EM * paragraph.em * line.visible
+    least = -letter_room(line, LETTER_SHRINK_EM * paragraph.em)
     return _spread(line, word, max(rest, least) if rest < 0 else 0.0)
+
+
+def gap_ratio(paragraph: Paragraph, line: Line) -> float | None:
+    """The mean word gap a reader sees on this line, set as jebon sets it (its adjustment, then
+    WeasyPrint's justification for the rest), ÷ the natural space: what `jebon.spacing` measures
+    in the PDF. None for a line without word spaces."""
+    if line.gaps == 0 or line.spaces <= 0:
+        return None
+    adjust = adjustment(paragraph, line)
+    natural = line.spaces / line.gaps
+    if line.last:
+        return 1.0
+    rest = line.excess - adjust.word_spacing * line.gaps - adjust.letter_spacing * line.chars
+    gap = natural + adjust.word_spacing + 2 * adjust.letter_spacing + rest / line.gaps
+    return gap / natural
+
+
+def _carriers(line: Line) -> int:
+    """The characters whose letter spacing stays in the line: not a space, nor the one before it
+    (the word spacing takes theirs back)."""
+    return max(0, line.chars - 2 * line.gaps)
+
+
+def letter_room(line: Line, most: float) -> float:
+    """The letter spacing a line can take in all when no two syllables may be further apart (or
+    closer) than `most`. WeasyPrint adds CSS letter spacing after every character, word joiners
+    too: two syllables with a joiner between them get it twice."""
+    per_carrier = most / 2 if line.visible < line.chars else most
+    return per_carrier * _carriers(line)
 
 
 def _spread(line: Line, word: float, letters: float) -> Adjustment:
     """CSS word and letter spacing that add `word` to each gap and `letters` in all to the line."""
-    carriers = line.chars - 2 * line.gaps
+    carriers = _carriers(line)
     if carriers <= 0 or not letters:
         return Adjustment(word, 0.0)
     letter = letters / carriers

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from lxml import etree
 
-from .breaks import MODES, NOTE_MARK, SYLLABLE, WORD, runs
+from .breaks import MODES, NOTE_MARK, SYLLABLE, URL_BREAKS, WORD, runs
 from .breaks import joins_previous as _joins_previous
 from .rules import width_em
 
@@ -154,7 +154,6 @@ def insert_joiners(node: etree._Element, attr: str, cuts: list[int]) -> None:
 NESTED = {"li", "dd", "blockquote"}
 LINE_FILL = 0.92
 """A run wider than this share of the line counts as longer than the line (it may break inside)."""
-URL_BREAKS = set("/_.?&=#")
 TECHNICAL_FRACTION = 0.3
 """URLs and file names wider than this share of the line may break after a separator."""
 

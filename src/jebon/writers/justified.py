@@ -12,6 +12,7 @@ so lists, quotes and definition lists get their real measure."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,25 +20,28 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from ..typography.breaks import NOTE_MARK, SYLLABLE, WORD, allowed_breaks
+from ..typography.breaks import NOTE_MARK, SYLLABLE, URL_BREAKS, WORD, allowed_breaks, forbidden_breaks, token_break
 from ..typography.breaks import joins_previous as _joins_previous
 from ..typography.justify import Break, Line, Paragraph, adjustment, total_fit
 from ..typography.linebreak import BALANCED
 from ..typography.rules import CLOSING, is_han, is_hangul
 
 WJ, NBSP, ZWSP = "\u2060", "\u00a0", "\u200b"
+_HEX = re.compile("[0-9A-Fa-f]{2}")
 ATOM = "\ufffc"
 BLOCKS = {"p", "li", "dd"}
 """Blocks planned as paragraphs (when their CSS justifies them and they hold only inline content)."""
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q",
           "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"}
-MID_WORD_PENALTY = {WORD: None, BALANCED: 400.0, SYLLABLE: 0.0}
+MID_WORD_PENALTY = {WORD: None, BALANCED: 600.0, SYLLABLE: 0.0}
 """The cost of a line ending between two syllables of a word (None: never)."""
 OVERLONG_PENALTY = 400.0
 """A run wider than the line must break somewhere inside."""
 TECHNICAL_PENALTY = 60.0
 """A long URL, path or identifier may break after / _ . ? & = #."""
-URL_BREAKS = set("/_.?&=#")
+TOKEN_PENALTY = 150.0
+"""Before an opening bracket, or after a separator of a shorter Latin token: only to save a line
+stretched past its limits (a penalty of 150 weighs as much as a line at about 1.1 of its room)."""
 TECHNICAL_FRACTION = 0.3
 
 
@@ -442,7 +446,7 @@ class Justifier:
             return False
         self.planned += 1
         self.lines += len(lines)
-        self.split_words += sum(1 for line in lines if line.inside_word and not line.last)
+        self.split_words += sum(1 for line in lines if line.splits_word and not line.last)
         self._apply(flow, final, owner, lines, paragraph)
         return True
 
@@ -452,7 +456,8 @@ class Justifier:
     def _breaks(self, flow: _Flow, paragraph: Paragraph, index: list[int], measure: Measure) -> list[Break]:
         text = "".join(flow.text)
         breaks: list[Break] = []
-        for i in sorted(allowed_breaks(text, WORD)):
+        forbidden = forbidden_breaks(text)
+        for i in sorted(allowed_breaks(text, WORD, forbidden)):
             if text[i - 1] == " ":
                 s = index[i - 1]
                 breaks.append(Break(s, s + 1))
@@ -461,11 +466,11 @@ class Justifier:
         mid = MID_WORD_PENALTY.get(flow.mode)
         words = set()
         if mid is not None:
-            for i in allowed_breaks(text, SYLLABLE):
+            for i in allowed_breaks(text, SYLLABLE, forbidden):
                 if text[i - 1] != " " and text[i - 1] != "\n":
                     words.add(i)
-                    breaks.append(Break(index[i], index[i], penalty=mid, inside_word=True))
-        # Runs wider than the line, and long technical tokens: places inside them.
+                    breaks.append(Break(index[i], index[i], penalty=mid, inside_word=True, splits_word=True))
+        # Runs wider than the line, long technical tokens, brackets and separators: places inside them.
         start = 0
         for i in range(len(text) + 1):
             if i < len(text) and text[i] not in " \n":
@@ -478,12 +483,17 @@ class Justifier:
                     if j in words:
                         continue
                     a, b = text[j - 1], text[j]
-                    if _joins_previous(b) or b in CLOSING:
+                    # "%" may not start a line after a number (50|%), but may in a URL (…%ED|%9B…)
+                    encoded = b == "%" and _HEX.fullmatch(text[j + 1:j + 3]) is not None
+                    if _joins_previous(b) or (b in CLOSING and not encoded):
                         continue
                     if technical and a in URL_BREAKS:
                         breaks.append(Break(index[j], index[j], penalty=TECHNICAL_PENALTY, inside_word=True))
+                    elif token_break(a, b) and (j not in forbidden or encoded):
+                        breaks.append(Break(index[j], index[j], penalty=TOKEN_PENALTY, inside_word=True))
                     elif overlong:
-                        breaks.append(Break(index[j], index[j], penalty=OVERLONG_PENALTY, inside_word=True))
+                        breaks.append(Break(index[j], index[j], penalty=OVERLONG_PENALTY, inside_word=True,
+                                            splits_word=a.isalnum() and b.isalnum()))
             start = i + 1
         return breaks
 
@@ -508,6 +518,7 @@ class Justifier:
                 css = f"word-spacing:{adjust.word_spacing:.3f}px;letter-spacing:{adjust.letter_spacing:.3f}px"
                 for k in range(line.start, line.end):
                     style_at[k] = css
+        _style_whole_elements(flow, owner, style_at, break_space)
         by_piece: dict[int, list[int]] = {}
         for k, o in enumerate(owner):
             by_piece.setdefault(o, []).append(k)
@@ -519,6 +530,14 @@ class Justifier:
 
             for position, k in enumerate(ks):
                 if k in break_space:
+                    if run_style is not None:
+                        # The line's own span takes its break space: a text that ends in a space
+                        # before a tag keeps only what comes before its first break opportunity
+                        # (shared/docs/weasyprint-short-lines.md), and that is this space.
+                        run.append(" ")
+                        _flush(items, run, run_style)
+                        run_style = None
+                        continue
                     _flush(items, run, run_style)
                     neighbours_plain = (position > 0 and style_at[ks[position - 1]] is None
                                         and position + 1 < len(ks) and style_at[ks[position + 1]] is None)
@@ -536,6 +555,36 @@ class Justifier:
                 run.append(out[k])
             _flush(items, run, run_style)
             _replace(piece.node, piece.attr, items)
+
+
+def _style_whole_elements(flow: _Flow, owner: list[int], style_at: list[str | None], break_space: set[int]) -> None:
+    """An inline element that lies whole on one line needing its own spacing takes that spacing in
+    its own style attribute instead of a span around each of its texts: fewer boxes for WeasyPrint
+    to lay out (what the spans cost is most of what total fit adds to a build)."""
+    members: dict[etree._Element, list[int]] = {}
+    for k, o in enumerate(owner):
+        if o < 0:
+            continue
+        piece = flow.pieces[o]
+        el: etree._Element | None = piece.node if piece.attr == "text" else piece.node.getparent()
+        while el is not None and el is not flow.block:
+            members.setdefault(el, []).append(k)
+            el = el.getparent()
+    chosen: set[etree._Element] = set()
+    for el, ks in members.items():
+        css = style_at[ks[0]]
+        if css is None or any(style_at[k] != css or k in break_space for k in ks):
+            continue
+        if any(_is_note(d) or d.tag in ("ruby", "br") for d in el.iterdescendants()):
+            continue  # a footnote call or a ruby inside keeps its own spacing
+        chosen.add(el)
+    for el in chosen:
+        if any(a in chosen for a in el.iterancestors()):
+            continue
+        own = (el.get("style") or "").strip().rstrip(";")
+        el.set("style", f"{own};{style_at[members[el][0]]}" if own else str(style_at[members[el][0]]))
+        for k in members[el]:
+            style_at[k] = None
 
 
 def _flush(items: list[str | etree._Element], run: list[str], style: str | None) -> None:

@@ -64,10 +64,14 @@ class ChapterLayout:
     """Element id → 0-based page index within the chapter."""
     image_dpi: list[tuple[str, float]] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    lines: int = 0
+    """Lines the total-fit planner set; of them, `split_words` end between two syllables of a word."""
+    split_words: int = 0
 
     def dump(self) -> bytes:
         meta = json.dumps({"pages": self.pages, "title": self.title, "anchors": self.anchors,
-                           "image_dpi": self.image_dpi, "refused": self.refused}, ensure_ascii=False).encode()
+                           "image_dpi": self.image_dpi, "refused": self.refused, "lines": self.lines,
+                           "split_words": self.split_words}, ensure_ascii=False).encode()
         return len(meta).to_bytes(8, "big") + meta + self.pdf
 
     @classmethod
@@ -75,7 +79,8 @@ class ChapterLayout:
         size = int.from_bytes(data[:8], "big")
         meta = json.loads(data[8:8 + size])
         return cls(pdf=data[8 + size:], pages=meta["pages"], title=meta["title"], anchors=meta["anchors"],
-                   image_dpi=[(name, dpi) for name, dpi in meta["image_dpi"]], refused=meta["refused"])
+                   image_dpi=[(name, dpi) for name, dpi in meta["image_dpi"]], refused=meta["refused"],
+                   lines=meta.get("lines", 0), split_words=meta.get("split_words", 0))
 
 
 _SHARED: dict[tuple[int, str], tuple[BookFetcher, Any, Any, Any, dict[str, Any]]] = {}
@@ -119,7 +124,9 @@ def _task(task: tuple[str, int]) -> ChapterLayout | Furniture | int:
 
 
 def _lay_out_chapter(builder: PdfBuilder, css_text: str, index: int) -> ChapterLayout:
+    lines, split = builder.planned()
     source, title = builder.chapter_html(builder.rendered.chapters[index])
+    lines, split = (a - b for a, b in zip(builder.planned(), (lines, split), strict=True))
     document, gate = builder._render(source, css_text, shared=True)
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages):
@@ -129,7 +136,8 @@ def _lay_out_chapter(builder: PdfBuilder, css_text: str, index: int) -> ChapterL
     with deferred_fonts():
         data = builder._write(document, identifier)
     return ChapterLayout(pdf=data, pages=len(document.pages), title=title, anchors=anchors,
-                         image_dpi=_image_dpi(document), refused=list(gate.refused))
+                         image_dpi=_image_dpi(document), refused=list(gate.refused), lines=lines,
+                         split_words=split)
 
 
 @contextmanager
@@ -182,6 +190,10 @@ class PdfResult:
     """URLs the layout asked for that jebon did not fetch."""
     starts: list[tuple[int, Path]] = field(default_factory=list)
     """(0-based index of its first page, source file) of each chapter, in order, when known."""
+    lines: int = 0
+    """Lines set by the total-fit planner; `split_words` of them end between two syllables of a word
+    (balanced mode, or a word longer than the line)."""
+    split_words: int = 0
 
     def source_of(self, page: int) -> Path | None:
         """The article a 1-based page number belongs to (None in the front matter or when unknown)."""
@@ -434,6 +446,12 @@ class PdfBuilder:
         """False sets justified paragraphs first-fit, as WeasyPrint does (for measurements)."""
         self._justifier: Justifier | None = None
         self._css_text: str | None = None
+
+    def planned(self) -> tuple[int, int]:
+        """(lines the planner has set so far, of them ending inside a word)."""
+        if self._justifier is None:
+            return 0, 0
+        return self._justifier.lines, self._justifier.split_words
 
     def justifier(self) -> Justifier:
         """The total-fit planner, kept for the builder's chapters (what its probe found is reused)."""
@@ -709,8 +727,9 @@ class PdfBuilder:
         from .pdffonts import merge_fonts
 
         data = printfile.finish_bytes(data, self.options, first=merge_fonts)  # one open and save
+        lines, split = self.planned()
         return PdfResult(data=data, pages=len(document.pages), image_dpi=_image_dpi(document),
-                         refused=gate.refused)
+                         refused=gate.refused, lines=lines, split_words=split)
 
     def build(self, *, jobs: int = 1, cache: Cache | None = None) -> PdfResult:
         """Lay every chapter out on its own (in `jobs` worker processes, or take it from `cache`),
@@ -816,7 +835,9 @@ class PdfBuilder:
                   for start, chapter in zip(placement(front_pages, sizes), chapters, strict=True)]
         return PdfResult(data=data, pages=pages, starts=starts,
                          image_dpi=[d for layout in ready for d in layout.image_dpi],
-                         refused=refused + [url for layout in ready for url in layout.refused])
+                         refused=refused + [url for layout in ready for url in layout.refused],
+                         lines=sum(layout.lines for layout in ready),
+                         split_words=sum(layout.split_words for layout in ready))
 
     def _numbers(self, layouts: list[ChapterLayout], starts: list[int]) -> dict[str, int]:
         """Page number of every anchor, the chapters starting at `starts` (0-based page indices)."""
