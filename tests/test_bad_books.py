@@ -79,3 +79,8 @@ def test_hostile_input_becomes_a_safe_valid_book(case: str, safe_books: dict[str
         assert "{{#include other.md}}" in chapter and "&lt;신 설&gt;" in chapter and "주석" not in chapter
     if case == "bad-line-endings":
         assert re.search("윈도 줄바꿈과\\s+유닉스 줄바꿈과\\s+옛 맥 줄바꿈", chapter)
+    if case == "bad-hostile-html":  # the stray <tbody> and the web page's drawing (see make_bad_books.py)
+        assert "<tbody" not in chapter and "가 있습니다" in chapter
+        drawing = next(name for name in epub.namelist() if name.startswith("EPUB/images/drawing-"))
+        svg = epub.read(drawing).decode()
+        assert "fonts.example.com" not in svg and "/font/" not in svg and svg.count('id="Apple"') == 1

@@ -20,7 +20,7 @@ pytest.importorskip("pymupdf")
 pytest.importorskip("weasyprint")
 
 from jebon import fonts
-from jebon.spacing import measure
+from jebon.spacing import measure, table
 
 ROOT = Path(__file__).resolve().parents[1]
 WORD = "가\u2060나\u2060다"
@@ -67,14 +67,21 @@ def test_lines_that_fill_the_measure_with_plain_spaces_measure_one(tmp_path: Pat
     assert report.over_1_5 == 0.0
 
 
-def test_a_forced_break_makes_an_early_line_with_and_without_sources(tmp_path: Path) -> None:
+def test_a_forced_break_makes_an_early_line_unless_the_source_has_it(tmp_path: Path) -> None:
+    """A line that stops short inside a paragraph is early; with the sources, one that stops where
+    the author broke the line (`<br>`, two spaces at a line's end) is counted apart."""
     text = " ".join([WORD] * 4) + "<br>" + " ".join([WORD] * 5)
     pdf = build(tmp_path / "early.pdf", f"<p>{text}</p><p>{' '.join([WORD] * 4)}</p>", FULL + 2 * 6.2)
     source = tmp_path / "early.md"
     source.write_text(" ".join(["가나다"] * 4) + "  \n" + " ".join(["가나다"] * 5) + "\n\n"
                       + " ".join(["가나다"] * 4) + "\n", encoding="utf-8")
-    for report in (measure(pdf), measure(pdf, [source])):
-        assert len(report.early) == 1, report.method
+    unbroken = tmp_path / "unbroken.md"  # the same words, but no line break in the source
+    unbroken.write_text(source.read_text(encoding="utf-8").replace("  \n", " ", 1), encoding="utf-8")
+    with_break = measure(pdf, [source])
+    assert with_break.early == [] and with_break.hard_breaks == 1 and with_break.paragraphs == 2
+    assert "and 1 at the author's line breaks" in table(with_break)
+    for report in (measure(pdf), measure(pdf, [unbroken])):
+        assert len(report.early) == 1 and report.hard_breaks == 0, report.method
         early = report.early[0]
         assert early.text == "가나다"
         # the line holds one word of 2.898 em in a measure of 9.934 em

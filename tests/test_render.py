@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -259,6 +260,54 @@ def test_svg_made_self_contained() -> None:
     data, removed = clean_svg(svg)
     assert b"DOCTYPE" not in data and b"#123456" in data and b"script" not in data and b"onload" not in data
     assert len(removed) == 3 and b"<text/>" in data
+
+
+def test_svg_ids_made_unique_and_valid_names() -> None:
+    """Drawing programs repeat ids and use any words as ids; EPUB wants unique XML names. The first
+    of a repeated id keeps it (references find the first), a renamed id takes its references along."""
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+           b'<linearGradient id="it\'s"/><linearGradient id="9lives"/><g id="a"><text id="a">a</text></g>'
+           b'<rect id="a" fill="url(#it\'s)" stroke="url(\'#9lives\')"/><rect id="a-2"/><use xlink:href="#a"/>'
+           b'<use href="#it\'s"/><rect fill="#123"/></svg>')
+    data, removed = clean_svg(svg)
+    root = etree.fromstring(data)
+    ids = [el.get("id") for el in root.iter() if el.get("id") is not None]
+    assert len(ids) == len(set(ids)) == 6 and ids[2] == "a" and "a-2" in ids
+    assert all(re.fullmatch(r"[A-Za-z_][\w.-]*", ident) for ident in ids)
+    named = {el.get("id"): el for el in root.iter()}
+    fill, stroke = root[3].get("fill"), root[3].get("stroke")
+    assert fill == f"url(#{ids[0]})" and stroke == f"url(#{ids[1]})" and ids[0] != "it's"
+    assert root[6].get("href") == f"#{ids[0]}" and named[ids[0]].tag.endswith("linearGradient")
+    assert root[5].get("{http://www.w3.org/1999/xlink}href") == "#a" and root[7].get("fill") == "#123"
+    assert removed == []
+
+
+def test_svg_loads_nothing_from_outside() -> None:
+    """A web page's SVG imports its site's web fonts (`@import url(https://fonts…)`,
+    `@font-face { src: url(/font/…) }`): not in the book, and a reader must not fetch them."""
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(https://fonts.example.com/a.css);'
+           b"@font-face{font-family:W;src:url(/font/w.woff2)}@font-face{font-family:D;src:url(data:font/woff2;"
+           b"base64,AAAA)}rect{fill:url(#g)}circle{fill:url(https://x.example/p.svg#g)}</style>"
+           b'<rect style="fill: url(https://x.example/q.svg#g); stroke: red" mask="url(/m.svg#m)"/></svg>')
+    data, removed = clean_svg(svg)
+    text = data.decode()
+    assert "example" not in text and "/font/" not in text and "/m.svg" not in text
+    assert "data:font/woff2" in text and "url(#g)" in text and "stroke: red" in text
+    assert any("@import" in what and "@font-face /font/w.woff2" in what for what in removed)
+
+
+def test_table_parts_outside_a_table_are_unwrapped(tmp_path: Path) -> None:
+    """`<tbody>` let through as raw HTML (a code span the author left open) would make the chapter
+    invalid XHTML; it is no table, so its text stays and the author hears of it."""
+    volume, diag = render(tmp_path, {"a.md": "# 제목\n\n표에는 언제나 <tbody>가 있고</tbody> 칸은 <td>이렇다</td>.\n\n"
+                                             "| 가 | 나 |\n|---|---|\n| 1 | 2 |\n"})
+    root = tree(volume)
+    assert "가 있고 칸은 이렇다." in "".join(root.itertext())
+    for part in ("tbody", "td", "tr", "th", "thead"):
+        for el in root.iter(f"{X}{part}"):
+            assert any(up.tag == f"{X}table" for up in el.iterancestors()), part
+    assert len(list(root.iter(f"{X}td"))) == 2
+    assert sum("outside a table" in str(p) and "a.md:3" in str(p) for p in diag.warnings) == 2
 
 
 _PIECES = [*"가나다 라\n#*_`[]()<>&;/\"'=-!|:한글漢字\x00\x07\ufffe", "<b>", "</i>", "<script>", "[^1]", "[^1]: 주",

@@ -8,6 +8,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -134,9 +135,120 @@ def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
             elif name == "href" and not value.startswith("#") and not value.startswith("data:image/"):
                 removed.append(f"link to {value[:60]}")
                 del node.attrib[attr]
+            elif name == "style" and "url(" in value.lower():
+                node.attrib[attr] = _inside_only(value, removed, declarations=True)
+            elif "url(" in value.lower() and _OUTSIDE_URL.search(value):
+                removed.append(f"{name}={value[:60]!r}")
+                node.attrib[attr] = _OUTSIDE_URL.sub("none", value)
+        if local == "style" and node.text:
+            node.text = _inside_only(node.text, removed, declarations=False)
+    _valid_unique_ids(root)
     _bundled_fonts_first(root)
     out = etree.tostring(root, encoding="utf-8", xml_declaration=True)
     return out, removed
+
+
+_OUTSIDE_URL = re.compile(r"""url\(\s*(?!['"]?\s*(?:#|data:))[^)]*\)""", re.IGNORECASE)
+"""A CSS `url()` that leaves the file (not `#id`, not `data:`)."""
+
+
+def _inside_only(css: str, removed: list[str], declarations: bool) -> str:
+    """`css` (a style sheet, or a style attribute's declarations) without what loads files from
+    outside the SVG: `@import` rules, `@font-face` rules with such a source (a web page's SVG loads
+    its site's web fonts: `url(/font/PTMonoBold.woff2)`, which are not in the book) and any other
+    `url()` leaving the file (replaced by `none`)."""
+    import tinycss2
+
+    def outside(tokens: list[Any]) -> list[str]:
+        found: list[str] = []
+        for token in tokens:
+            if token.type == "url" and not token.value.strip().startswith(("#", "data:")):
+                found.append(token.value)
+            elif token.type == "function":
+                if token.lower_name == "url":
+                    value = "".join(t.value for t in token.arguments if t.type == "string")
+                    if not value.strip().startswith(("#", "data:")):
+                        found.append(value)
+                else:
+                    found.extend(outside(token.arguments))
+            elif token.type in ("{} block", "[] block", "() block"):
+                found.extend(outside(token.content))
+        return found
+
+    if declarations:
+        if not _OUTSIDE_URL.search(css):
+            return css
+        removed.append(f"style {css[:60]!r}")
+        return _OUTSIDE_URL.sub("none", css)
+    rules = tinycss2.parse_stylesheet(css)
+    kept: list[Any] = []
+    dropped: list[str] = []
+    for rule in rules:
+        if rule.type == "at-rule" and rule.lower_at_keyword == "import":
+            dropped.append(f"@import {tinycss2.serialize(rule.prelude).strip()[:60]}")
+            continue
+        if rule.type == "at-rule" and rule.lower_at_keyword == "font-face" and outside(rule.content or []):
+            dropped.append(f"@font-face {outside(rule.content or [])[0][:60]}")
+            continue
+        kept.append(rule)
+    text = tinycss2.serialize(kept)
+    if _OUTSIDE_URL.search(text):
+        dropped.append(f"url() in the style sheet ({_OUTSIDE_URL.search(text).group(0)[:60]})")  # type: ignore[union-attr]
+        text = _OUTSIDE_URL.sub("none", text)
+    if dropped:
+        removed.append(f"style sheets and fonts loaded from outside the file ({', '.join(dropped)})")
+    return text if dropped else css
+
+
+_NCNAME = re.compile(r"[^\W\d][\w.\-]*")
+"""An XML name without colons (what EPUB's validators require of an `id`), as far as Python
+tells letters."""
+
+
+def _valid_unique_ids(root: etree._Element) -> None:
+    """Every `id` an XML name and unique, as EPUB requires (drawing programs repeat them: a Sketch
+    export names every text after its words, `id="Apple"` twice, and uses any words,
+    `id="here's-the-list"`). Of repeated ids the first keeps its name, which is the one references
+    find, so nothing drawn changes; an id that is not a name gets one, and what points at it follows."""
+    elements = [el for el in root.iter() if isinstance(el.tag, str) and el.get("id") is not None]
+    taken = {str(el.get("id")) for el in elements}
+    seen: set[str] = set()
+    firsts: set[str] = set()
+    renamed: dict[str, str] = {}
+    for el in elements:
+        ident = str(el.get("id"))
+        first = ident not in firsts
+        firsts.add(ident)
+        base = ident if _NCNAME.fullmatch(ident) else "id-" + (re.sub(r"[^\w.\-]+", "-", ident).strip("-") or "x")
+        new, n = base, 1
+        while new in seen or (new != ident and new in taken):
+            n += 1
+            new = f"{base}-{n}"
+        seen.add(new)
+        if new != ident:
+            el.set("id", new)
+            if first:
+                renamed[ident] = new  # an id that is not a name: what points at it follows
+    if not renamed:
+        return
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attr, value in [(str(k), str(v)) for k, v in el.attrib.items()]:
+            if etree.QName(attr).localname == "href" and value.startswith("#") and value[1:] in renamed:
+                el.set(attr, "#" + renamed[value[1:]])
+            elif "url(" in value:
+                el.set(attr, _URL_REF.sub(lambda m: _renamed_ref(m, renamed), value))
+        if etree.QName(el).localname == "style" and el.text and "url(" in el.text:
+            el.text = _URL_REF.sub(lambda m: _renamed_ref(m, renamed), el.text)
+
+
+_URL_REF = re.compile(r"""url\(\s*(['"]?)#(.+?)\1\s*\)""")
+
+
+def _renamed_ref(match: re.Match[str], renamed: dict[str, str]) -> str:
+    target = renamed.get(match.group(2))
+    return f"url(#{target})" if target else match.group(0)
 
 
 def _bundled_fonts_first(root: etree._Element) -> None:

@@ -46,6 +46,12 @@ _DANGEROUS = {
     "audio", "video", "source", "track", "svg", "math", "title", "head", "param", "dialog", "portal",
 }
 _VOID = ("wbr", "br", "hr", "img", "col")
+_TABLE_PARENTS = {
+    "caption": ("table",), "colgroup": ("table",), "thead": ("table",), "tbody": ("table",),
+    "tfoot": ("table",), "tr": ("table", "thead", "tbody", "tfoot"), "td": ("tr",), "th": ("tr",),
+    "col": ("colgroup", "table"),
+}
+"""Where each part of a table may stand (XHTML's content model)."""
 _ATTR_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 _TASK = re.compile(r"\s*\[([ xX])\](?:\s+|$)")
 _QUIET_UNWRAP = {"label"}
@@ -354,6 +360,14 @@ class _ArticleRenderer:
             li.addprevious(wrap)
             wrap.tail, li.tail = li.tail, None
             wrap.append(li)
+        # A table's part outside its table (`<tbody>` that a broken code span let through as HTML:
+        # "언제나 `<tbody>`가 있습니다") is no table: its content stays where it is.
+        for el in list(root.iter(*_TABLE_PARENTS)):
+            parent = el.getparent()
+            if parent is not None and parent.tag not in _TABLE_PARENTS[el.tag]:
+                self.warn(f"<{el.tag}> outside a table is not a table; its text is kept", f"<{el.tag}",
+                          "write the tag in a code span (`<tbody>`) or the whole table in HTML")
+                _unwrap(el)
         # A heading with no text (mdBook's hidden `#` lines, a bare `#`) is no heading.
         for h in list(root.iter("h1", "h2", "h3", "h4", "h5", "h6")):
             if not _text(h) and h.find(".//img") is None:

@@ -103,6 +103,11 @@ class Row:
     paragraph: int = -1
     end: int = 0
     """With sources: offset in the paragraph's key just after this line."""
+    sure: bool = False
+    """With sources: the line continues the line before it in the text, or starts a paragraph
+    (lines matched further on, past text the PDF shows differently, are not counted early)."""
+    hard: bool = False
+    """With sources: the line ends at a hard line break (`<br>`, two spaces at a Markdown line's end)."""
     after_block: bool = False
     """Something other than body text (heading, quote, list, table, figure) lies just above."""
     before_block: bool = False
@@ -138,14 +143,17 @@ class Report:
     ratio_p95: float | None = None
     ratio_max: float | None = None
     over_1_5: float | None = None
+    """Share of justified lines with a ratio above 1.5."""
     tracking_p95: float | None = None
     tracking_max: float | None = None
     """Letter spacing added between syllables on justified lines, in ems (p95 and most)."""
-    """Share of justified lines with a ratio above 1.5."""
     worst: Line | None = None
     """The justified line with the highest ratio among those with at least two gaps."""
     worst_any: Line | None = None
     early: list[Line] = field(default_factory=list)
+    hard_breaks: int = 0
+    """With sources: lines that end at the author's own line break (`<br>`, a Markdown line ending
+    in two spaces); they are neither early nor justified."""
     runts: list[Line] = field(default_factory=list)
     mid_word: list[Line] | None = None
     split_words: list[Line] | None = None
@@ -268,11 +276,14 @@ def _at_size(ch: Char, size: float) -> bool:
 
 
 def _is_body(row: list[Char], family: str, size: float) -> bool:
+    """Mostly the body face at the body size, not counting inline code (smaller, in the mono face):
+    a line of prose that names `getBoundingClientRect` and `position` is still body text."""
     visible = [c for c in row if c.c not in SPACES]
-    if not visible:
+    prose = [c for c in visible if family_of(c.font) != fonts.MONO_FAMILY]
+    if not prose or len(prose) < 0.1 * len(visible):
         return False
-    sized = [c for c in visible if _at_size(c, size)]
-    if len(sized) < 0.7 * len(visible):
+    sized = [c for c in prose if _at_size(c, size)]
+    if len(sized) < 0.7 * len(prose):
         return False
     return sum(family_of(c.font) == family for c in sized) >= 0.5 * len(sized)
 
@@ -319,13 +330,17 @@ def paragraphs_of_html(markup: str) -> list[str]:
     return [text for text in found if _key(text)]
 
 
+HARD_BREAK = "\u2028"
+"""What a `<br>` is in a paragraph's text (a source line's own end is a space)."""
+
+
 def _text(el: Any) -> str:
     parts: list[str] = [el.text or ""] if _local(el.tag) not in _DROP else []
     for child in el:
         name = _local(child.tag)
         classes = (child.get("class") or "").split() if name else []
         if name == "br":
-            parts.append("\n")
+            parts.append(HARD_BREAK)
         elif name and name not in _DROP and "footnote" not in classes:
             parts.append(_text(child))
         parts.append(child.tail or "")
@@ -553,6 +568,7 @@ def _by_sources(rows: list[Row], paragraphs: list[str]) -> tuple[list[str], list
         if not key:
             continue
         found: tuple[int, int] | None = None
+        sure = True
         if current < len(keys) and keys[current].startswith(key, offset):
             found = current, offset
         else:
@@ -563,12 +579,15 @@ def _by_sources(rows: list[Row], paragraphs: list[str]) -> tuple[list[str], list
             if found is None and current < len(keys):
                 at = keys[current].find(key, offset)
                 if at >= 0:
-                    found = current, at
+                    found, sure = (current, at), False
         if found is None:
             continue
         current, start = found
-        row.matched, row.paragraph, row.end = True, current, start + len(key)
+        row.matched, row.sure, row.paragraph, row.end = True, sure, current, start + len(key)
         row.last = row.end >= len(keys[current])
+        if not row.last:
+            text, positions = paragraphs[current], where[current]
+            row.hard = HARD_BREAK in text[positions[row.end - 1] + 1:positions[row.end]]
         offset = row.end
         if row.last:
             current, offset = current + 1, 0
@@ -624,8 +643,12 @@ def measure(pdf_path: Path | str, sources: Sequence[Path] | None = None) -> Repo
                     stretch = text[positions[row.end - 1]:positions[row.end] + 1]
                     if not any(token_break(a, b) or a in URL_BREAKS for a, b in itertools.pairwise(stretch)):
                         report.split_words.append(broken)
+        if row.hard:
+            report.hard_breaks += 1
+            continue
         if short > EARLY_EM:
-            report.early.append(line)
+            if row.sure or not row.matched:
+                report.early.append(line)
             continue
         measured, natural = gaps(row)
         spread = tracking(row)
@@ -670,7 +693,9 @@ def table(report: Report, loosest: int = 0) -> str:
            + ("–" if report.over_1_5 is None else f"{report.over_1_5:.1%}"),
            f"letter spacing between syllables (em)  p95 {num(report.tracking_p95, 3)}  "
            f"max {num(report.tracking_max, 3)}",
-           f"early lines {len(report.early)}  runts {len(report.runts)}  mid-word breaks "
+           f"early lines {len(report.early)}"
+           + (f" (and {report.hard_breaks} at the author's line breaks)" if report.hard_breaks else "")
+           + f"  runts {len(report.runts)}  mid-word breaks "
            + ("n/a (no sources)" if report.mid_word is None or report.split_words is None else
               f"{len(report.mid_word)} (words split {len(report.split_words)}, "
               f"at brackets and separators {len(report.mid_word) - len(report.split_words)})")]

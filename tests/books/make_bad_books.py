@@ -46,7 +46,18 @@ CASES: dict[str, dict[str, str | bytes]] = {
         "누르지 마세요</p>\n\n<iframe src=\"https://example.com\"></iframe>\n\n<object data=\"x.swf\"></object>\n\n"
         "<form action=\"/\"><input name=\"q\"></form>\n\n[나쁜 링크](javascript:alert(1))\n\n"
         "<a href=\"vbscript:x\">또 나쁜 링크</a> 그리고 <img src=\"https://example.com/x.png\" alt=\"그림\" "
-        "onerror=\"steal()\">\n")},
+        "onerror=\"steal()\">\n\n"
+        "표에는 언제나 <tbody>가 있습니다</tbody>. 칸은 <td>이렇게</td> 씁니다.\n\n"
+        "![웹 페이지에서 가져온 그림](drawing.svg)\n"),
+        # a web page's drawing: repeated ids, an id that is no XML name, the site's web fonts
+        "articles/drawing.svg": (
+            b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="120" '
+            b'height="40"><defs><style>@import url(https://fonts.example.com/css?family=Open+Sans);'
+            b"@font-face{font-family:'PT Mono';src:url(/font/PTMono.woff2) format('woff2')}"
+            b"text{font-family:'PT Mono'}</style><linearGradient id=\"here's-a-fill\"><stop offset=\"0\"/>"
+            b'</linearGradient></defs><g id="Apple"><text id="Apple" x="2" y="20">Apple</text></g>'
+            b'<rect id="Apple" x="60" width="20" height="20" fill="url(#here\'s-a-fill)"/>'
+            b'<use xlink:href="#Apple" x="80"/></svg>')},
     "bad-control-chars": {"book.toml": GOOD_TOML,
                           "articles/01.md": ("# 제어 문자\n\n널\x00문자와 벨\x07 소리, "
                                              "비문자\ufffe와 \uffff도 섞였다.\n")},
