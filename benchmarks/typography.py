@@ -1,7 +1,7 @@
 """Korean justification measured three ways: jebon's PDF, plain WeasyPrint on jebon's print HTML
 (jebon's Korean pass off) and Chromium's print, each read by `jebon.spacing` (scripts/check_spacing.py).
 
-Usage: python benchmarks/typography.py [BOOK...] [--no-chromium] [--json] [--fit-time N]
+Usage: python benchmarks/typography.py [BOOK...] [--no-chromium] [--json] [--fit-time N] [--fit-instructions]
 
 BOOK defaults to books/golmok, plus every book folder in /work/realbooks and ../shared/corpus when
 they exist (text nobody on the project wrote). Chromium gets jebon's print HTML with the same fonts,
@@ -90,6 +90,48 @@ def fit_times(book: Path, repeat: int) -> tuple[float, float, float]:
             release_layouts()  # each build starts as a command's would: no layouts or planners kept
         ratios.append(pair[True] / pair[False])
     return best[False], best[True], statistics.median(ratios)
+
+
+_BUILD_ONLY = """
+import os, sys
+from pathlib import Path
+from jebon.api import load_book
+from jebon.errors import Diagnostics
+from jebon.printing import resolve
+from jebon.render import render_volume
+from jebon.writers.pdf import PdfBuilder
+book, mode = Path(sys.argv[1]), sys.argv[2]
+loaded = load_book(book, Diagnostics())
+rendered = render_volume(loaded, loaded.volumes[0], Diagnostics())
+made = PdfBuilder(loaded.config, rendered, resolve(loaded.config.pdf, loaded.config.epub.toc_depth),
+                  total_fit=mode == "total")
+if mode != "none":
+    made.build()
+os._exit(0)
+"""
+
+
+def fit_instructions(book: Path) -> tuple[int, int]:
+    """The same comparison as `fit_times`, in CPU instructions, which do not drift with the
+    machine: valgrind (callgrind) counts a process that loads and renders the book and builds the
+    PDF with the planner off, one with it on, and one that does not build, which is subtracted.
+    Slow (valgrind runs Python about 30 times slower): minutes per book."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+
+    def count(mode: str) -> int:
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                               "-c", _BUILD_ONLY, str(book), mode], capture_output=True, text=True, env=env,
+                              check=True)
+        found = re.search(r"refs:\s+([\d,]+)", done.stderr)
+        if found is None:
+            raise RuntimeError(f"valgrind printed no count: {done.stderr[-500:]}")
+        return int(found.group(1).replace(",", ""))
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        none, first, total = pool.map(count, ("none", "first", "total"))
+    return first - none, total - none
 
 
 def plain_weasyprint(book: Path, out: Path) -> Path:
@@ -189,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-chromium", action="store_true")
     parser.add_argument("--json", action="store_true", help="print every report as JSON")
     parser.add_argument("--fit-time", type=int, default=0, metavar="N",
-                        help="also time the PDF build with the planner off and on, the least of N runs each")
+                        help="also time the PDF build with the planner off and on, N pairs")
+    parser.add_argument("--fit-instructions", action="store_true",
+                        help="also count the CPU instructions of the build with the planner off and on (valgrind)")
     args = parser.parse_args(argv)
     chromium = None if args.no_chromium else shutil.which("chromium") or shutil.which("chromium-browser")
     everything: dict[str, Any] = {}
@@ -223,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
                                       "total_fit_ratio": round(ratio, 3)}
             print(f"PdfBuilder.build, process time, {args.fit_time} pairs: first fit {first:.2f} s, total fit "
                   f"{total:.2f} s (least of each); total ÷ first fit, median of the pairs: {ratio - 1:+.0%}")
+        if args.fit_instructions:
+            first_i, total_i = fit_instructions(book)
+            everything[str(book)] |= {"first_fit_instructions": first_i, "total_fit_instructions": total_i}
+            print(f"PdfBuilder.build, CPU instructions (valgrind): first fit {first_i / 1e9:.2f} G, total fit "
+                  f"{total_i / 1e9:.2f} G ({total_i / first_i - 1:+.1%})")
     if args.json:
         print(json.dumps(everything, ensure_ascii=False, indent=2))
     return 0

@@ -53,8 +53,12 @@ def token_break(before: str, after: str) -> bool:
     return False
 
 
+SPACES = frozenset(c for c in map(chr, range(0x3001)) if c.isspace() or unicodedata.category(c) == "Zs")
+"""Every white-space character and space separator (all of them lie below U+3001)."""
+
+
 def _space(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) == "Zs"
+    return char in SPACES
 
 
 def _syllable_boundary(before: str, after: str) -> bool:
@@ -76,11 +80,12 @@ def allowed_breaks(text: str, mode: str = WORD, forbidden: set[int] | None = Non
         raise ValueError(f"line_break mode {mode!r}: choose word or syllable")
     allowed: set[int] = set()
     n = len(text)
+    syllable = mode == SYLLABLE
     for i in range(1, n):
         before, after = text[i - 1], text[i]
-        if _space(after):
+        if after in SPACES:
             continue  # break after the spaces, not before them
-        if _space(before) or (mode == SYLLABLE and _syllable_boundary(before, after)):
+        if before in SPACES or (syllable and _syllable_boundary(before, after)):
             allowed.add(i)
     if forbidden is None:
         forbidden = _never(text)
@@ -115,9 +120,9 @@ def _never(text: str) -> set[int]:
         never.add(m.end())
     # Opening brackets: no break between an opening bracket and what follows, even across spaces.
     for i in range(1, n):
-        if _space(text[i - 1]):
+        if text[i - 1] in SPACES:
             j = i - 1
-            while j > 0 and _space(text[j - 1]):
+            while j > 0 and text[j - 1] in SPACES:
                 j -= 1
             if j > 0 and text[j - 1] in OPENING:
                 never.add(i)

@@ -198,8 +198,9 @@ class Adjustment:
 def adjustment(paragraph: Paragraph, line: Line) -> Adjustment:
     """Spaces first (to ⅔ or 1.3×), then letter spacing; WeasyPrint's justification adds what is
     left to the spaces. WeasyPrint adds letter spacing after every character, the space and the
-    character before it too: the word spacing takes that back, so the letter spacing falls between
-    the syllables of words only and a word gap is the space's own width as planned."""
+    character before it too: on a line that shrinks the word spacing takes that back, on one that
+    stretches the justification adds that much less, so the letter spacing that shows falls between
+    the syllables of words only and a word gap is as planned."""
     if line.last:
         return Adjustment()
     excess = line.excess
@@ -212,7 +213,14 @@ def adjustment(paragraph: Paragraph, line: Line) -> Adjustment:
         rest = excess - room - letters
         if rest > 0:  # past both limits: a little more letter spacing, then the spaces again
             letters += min(rest, letter_room(line, LETTER_STRETCH_MORE_EM * paragraph.em))
-        return _spread(line, 0.0, letters)
+        letter = _spread(line, 0.0, letters).letter_spacing
+        # No word spacing to take back what the letter spacing adds to each space and the character
+        # before it: the gaps widen by that, and WeasyPrint's justification adds as much less to
+        # them, so every gap is the same. What it saves: WeasyPrint sets word spacing as letter
+        # spacing on every space of a text, one Pango attribute each (which splits the text into as
+        # many shaping runs), where letter spacing alone is one attribute.
+        short = excess - letter * line.chars
+        return Adjustment(short / line.gaps if short < 0 and line.gaps else 0.0, letter)
     excess -= SAFETY_PX
     word = max(excess / line.gaps, -SHRINK * line.spaces / line.gaps) if line.gaps else 0.0
     rest = excess - word * line.gaps

@@ -515,7 +515,8 @@ class Justifier:
                     break_space.add(line.end)
             adjust = adjustment(paragraph, line)
             if adjust.needed:
-                css = f"word-spacing:{adjust.word_spacing:.3f}px;letter-spacing:{adjust.letter_spacing:.3f}px"
+                css = (f"word-spacing:{adjust.word_spacing:.3f}px;" if adjust.word_spacing else "") \
+                    + f"letter-spacing:{adjust.letter_spacing:.3f}px"
                 for k in range(line.start, line.end):
                     style_at[k] = css
         _style_whole_elements(flow, owner, style_at, break_space)
