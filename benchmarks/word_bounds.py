@@ -79,35 +79,15 @@ def _line_ratio(paragraph: Paragraph, line: Line) -> float:
     return 0.0 if paragraph.ratio(line) <= 1 else math.inf
 
 
-def least_worst(paragraph: Paragraph, breaks: Sequence[Break], measure: float, first: float) -> float:
-    """Minimax over word-mode break sequences (dynamic programming over the candidate breaks): no
-    choice of breaks at spaces, brackets and separators sets every line of the paragraph looser
-    than this."""
-    points = sorted((b for b in breaks if 0 < b.end < paragraph.length and not b.splits_word),
-                    key=lambda b: b.end)
-    nodes: list[tuple[Break | None, float]] = [(None, 0.0)]
-    for brk in [*points, Break(paragraph.length, paragraph.length, forced=True)]:
-        last = brk.end == paragraph.length
-        best = math.inf
-        for node, value in nodes:
-            start = node.start if node else 0
-            if start >= brk.end or not math.isfinite(value):
-                continue
-            line = paragraph.line(start, brk.end, first if node is None else measure, last=last)
-            if last:
-                if line.excess >= -0.01:
-                    best = min(best, value)
-                continue
-            if paragraph.ratio(line) < -1:
-                continue  # overfull
-            best = min(best, max(value, _line_ratio(paragraph, line)))
-        if brk.forced and not last:
-            nodes = [(brk, best)]
-        else:
-            nodes.append((brk, best))
-        if last:
-            return best
-    return math.inf
+def least_worst(nodes: int, found: Sequence[Edge]) -> float:
+    """Minimax over the word-mode settings (the edges that do not split a word): no choice of
+    breaks at spaces, brackets and separators sets every line of the paragraph looser than this."""
+    best = [math.inf] * nodes
+    best[0] = 0.0
+    for edge in sorted(found, key=lambda e: e.end):
+        if not edge.splits_word and math.isfinite(best[edge.start]):
+            best[edge.end] = min(best[edge.end], max(best[edge.start], edge.ratio))
+    return best[nodes - 1]
 
 
 def edges(paragraph: Paragraph, breaks: Sequence[Break], measure: float, first: float) -> tuple[int, list[Edge]]:
@@ -178,7 +158,7 @@ def measure_book(book: Path) -> list[Bound]:
         if lines is not None:
             chosen = max((_line_ratio(paragraph, line) for line in lines[:-1]), default=0.0)
             nodes, found_edges = edges(paragraph, breaks, measure, first)
-            found.append(Bound(least_worst(paragraph, breaks, measure, first), chosen, len(lines),
+            found.append(Bound(least_worst(nodes, found_edges), chosen, len(lines),
                                sum(1 for line in lines[:-1] if line.gaps), nodes, found_edges,
                                sum(line.splits_word for line in lines),
                                [_line_ratio(paragraph, line) for line in lines[:-1] if line.gaps]))

@@ -135,13 +135,11 @@ def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
             elif name == "href" and not value.startswith("#") and not value.startswith("data:image/"):
                 removed.append(f"link to {value[:60]}")
                 del node.attrib[attr]
-            elif name == "style" and "url(" in value.lower():
-                node.attrib[attr] = _inside_only(value, removed, declarations=True)
-            elif "url(" in value.lower() and _OUTSIDE_URL.search(value):
+            elif _OUTSIDE_URL.search(value):  # a presentation attribute or a style attribute
                 removed.append(f"{name}={value[:60]!r}")
                 node.attrib[attr] = _OUTSIDE_URL.sub("none", value)
         if local == "style" and node.text:
-            node.text = _inside_only(node.text, removed, declarations=False)
+            node.text = _inside_only(node.text, removed)
     _valid_unique_ids(root)
     _bundled_fonts_first(root)
     out = etree.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -152,48 +150,26 @@ _OUTSIDE_URL = re.compile(r"""url\(\s*(?!['"]?\s*(?:#|data:))[^)]*\)""", re.IGNO
 """A CSS `url()` that leaves the file (not `#id`, not `data:`)."""
 
 
-def _inside_only(css: str, removed: list[str], declarations: bool) -> str:
-    """`css` (a style sheet, or a style attribute's declarations) without what loads files from
-    outside the SVG: `@import` rules, `@font-face` rules with such a source (a web page's SVG loads
-    its site's web fonts: `url(/font/PTMonoBold.woff2)`, which are not in the book) and any other
-    `url()` leaving the file (replaced by `none`)."""
+def _inside_only(css: str, removed: list[str]) -> str:
+    """The style sheet `css` without what loads files from outside the SVG: `@import` rules,
+    `@font-face` rules with such a source (a web page's SVG loads its site's web fonts:
+    `url(/font/PTMonoBold.woff2)`, which are not in the book) and any other `url()` leaving the
+    file (replaced by `none`)."""
     import tinycss2
 
-    def outside(tokens: list[Any]) -> list[str]:
-        found: list[str] = []
-        for token in tokens:
-            if token.type == "url" and not token.value.strip().startswith(("#", "data:")):
-                found.append(token.value)
-            elif token.type == "function":
-                if token.lower_name == "url":
-                    value = "".join(t.value for t in token.arguments if t.type == "string")
-                    if not value.strip().startswith(("#", "data:")):
-                        found.append(value)
-                else:
-                    found.extend(outside(token.arguments))
-            elif token.type in ("{} block", "[] block", "() block"):
-                found.extend(outside(token.content))
-        return found
-
-    if declarations:
-        if not _OUTSIDE_URL.search(css):
-            return css
-        removed.append(f"style {css[:60]!r}")
-        return _OUTSIDE_URL.sub("none", css)
-    rules = tinycss2.parse_stylesheet(css)
-    kept: list[Any] = []
     dropped: list[str] = []
-    for rule in rules:
+    kept: list[Any] = []
+    for rule in tinycss2.parse_stylesheet(css):
         if rule.type == "at-rule" and rule.lower_at_keyword == "import":
             dropped.append(f"@import {tinycss2.serialize(rule.prelude).strip()[:60]}")
-            continue
-        if rule.type == "at-rule" and rule.lower_at_keyword == "font-face" and outside(rule.content or []):
-            dropped.append(f"@font-face {outside(rule.content or [])[0][:60]}")
-            continue
-        kept.append(rule)
+        elif rule.type == "at-rule" and rule.lower_at_keyword == "font-face" \
+                and (source := _OUTSIDE_URL.search(tinycss2.serialize(rule.content or []))):
+            dropped.append("@font-face " + source.group(0)[4:-1].strip(" '\"")[:60])
+        else:
+            kept.append(rule)
     text = tinycss2.serialize(kept)
-    if _OUTSIDE_URL.search(text):
-        dropped.append(f"url() in the style sheet ({_OUTSIDE_URL.search(text).group(0)[:60]})")  # type: ignore[union-attr]
+    if (outside := _OUTSIDE_URL.search(text)) is not None:
+        dropped.append(f"url() in the style sheet ({outside.group(0)[:60]})")
         text = _OUTSIDE_URL.sub("none", text)
     if dropped:
         removed.append(f"style sheets and fonts loaded from outside the file ({', '.join(dropped)})")

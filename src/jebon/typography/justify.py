@@ -213,7 +213,8 @@ def adjustment(paragraph: Paragraph, line: Line) -> Adjustment:
         rest = excess - room - letters
         if rest > 0:  # past both limits: a little more letter spacing, then the spaces again
             letters += min(rest, letter_room(line, LETTER_STRETCH_MORE_EM * paragraph.em))
-        letter = _spread(line, 0.0, letters).letter_spacing
+        carriers = _carriers(line)
+        letter = letters / carriers if carriers > 0 else 0.0
         # No word spacing to take back what the letter spacing adds to each space and the character
         # before it: the gaps widen by that, and WeasyPrint's justification adds as much less to
         # them, so every gap is the same. What it saves: WeasyPrint sets word spacing as letter
