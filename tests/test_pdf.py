@@ -332,3 +332,38 @@ def test_assembled_volume_looks_like_one_weasyprint_call(sample_pdf: Path) -> No
     # Text set by the same engine in the same face lands on the same pixels; at most a head or a
     # folio may sit a fraction of a point off (HarfBuzz and Pango round advances differently).
     assert len(differing) <= 3, differing
+
+
+def test_an_image_inside_a_drawing_is_drawn(tmp_path: Path) -> None:
+    """SVGs exported from design tools carry their bitmaps as `data:image/png;base64,…`: the PDF
+    draws them (decoded from the URL, nothing fetched), in RGB and in the CMYK variant."""
+    import base64
+    import struct
+    import zlib
+
+    import pikepdf
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 40 for _ in range(20))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40, 20, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    book = tmp_path / "book"
+    (book / "articles").mkdir(parents=True)
+    (book / "book.toml").write_text('[book]\ntitle = "그림"\n', encoding="utf-8")
+    (book / "articles" / "d.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="80" '
+        f'height="40"><image width="80" height="40" xlink:href="data:image/png;base64,'
+        f'{base64.b64encode(png).decode()}"/></svg>', encoding="utf-8")
+    (book / "articles" / "01.md").write_text("# 그림\n\n빨간 네모.\n\n![빨간 네모](d.svg)\n", encoding="utf-8")
+    for variant in (None, "pdf/x-1a"):
+        options = {"variant": variant} if variant else None
+        report = build(book, ["pdf"], tmp_path / str(variant), print_options=options)
+        with pikepdf.open(report.outputs[0].path) as pdf:
+            sizes = [(int(image.Width), int(image.Height)) for page in pdf.pages
+                     for image in page.images.values()]
+            sizes += [(int(x.Width), int(x.Height)) for page in pdf.pages for form in page.Resources.get(
+                "/XObject", {}).values() if form.get("/Subtype") == "/Form"
+                for x in form.get("/Resources", {}).get("/XObject", {}).values() if x.get("/Subtype") == "/Image"]
+        assert (40, 20) in sizes, (variant, sizes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import base64
 import functools
 import gc
 import hashlib
@@ -26,7 +27,7 @@ from lxml import etree
 from .. import __version__, color, fonts, resources
 from ..cache import Cache, digest, engine_version
 from ..config import BookConfig, BookMeta
-from ..images import Asset
+from ..images import Asset, sniff
 from ..model import SeriesInfo
 from ..printing import PrintOptions
 from ..render import Chapter, RenderedVolume, remove_keep_tail
@@ -233,6 +234,8 @@ class BookFetcher:
         self.refused: list[str] = []
 
     def resolve(self, url: str) -> tuple[bytes, str] | None:
+        if url.startswith("data:image/"):
+            return self._data(url)
         if not url.startswith(BASE):
             return None
         name = unquote(urlsplit(url).path)[len("/jebon-book/"):]
@@ -258,6 +261,25 @@ class BookFetcher:
         if name == color.PROFILE_NAME:
             return (resources.data_dir("styles") / name).read_bytes(), "application/vnd.iccprofile"
         return None
+
+    def _data(self, url: str) -> tuple[bytes, str] | None:
+        """An image inside a drawing (`<image xlink:href="data:image/png;base64,…">`, which SVGs
+        exported from design tools carry): decoded from the URL itself, nothing is read; refused
+        unless it is a PNG, JPEG, GIF, WebP or SVG by its bytes. CMYK variants get it in CMYK."""
+        head, _, body = url.partition(",")
+        try:
+            data = base64.b64decode(body, validate=False) if head.endswith(";base64") \
+                else unquote(body).encode("utf-8")
+        except ValueError:
+            return None
+        media_type = sniff(data)
+        if media_type is None:
+            return None
+        if self.cmyk:
+            if media_type == "image/svg+xml":
+                return color.to_cmyk(data.decode("utf-8")).encode("utf-8"), media_type
+            return color.image_to_cmyk(data), "image/jpeg"
+        return data, media_type
 
     def _flatten(self, asset: Asset) -> bytes:
         """The drawing laid out alone by WeasyPrint at its own size, drawn by pdfium, flattened on
