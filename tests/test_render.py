@@ -243,6 +243,12 @@ def test_missing_and_remote_images(tmp_path: Path) -> None:
     assert "a.md:5" in str(info.value) and "not found" in str(info.value)
 
 
+def test_an_empty_image_file_is_named_as_empty(tmp_path: Path) -> None:
+    with pytest.raises(JebonError) as info:
+        render(tmp_path, {"a.md": "# 제목\n\n줄\n\n![빈 그림](empty.png)\n"}, {"articles/empty.png": b""})
+    assert "a.md:5" in str(info.value) and "empty (0 bytes)" in str(info.value)
+
+
 def test_remote_image_becomes_alt_text(tmp_path: Path) -> None:
     volume, diag = render(tmp_path, {"a.md": "# 제목\n\n![원격 그림](https://example.com/a.png)\n"})
     assert "원격 그림" in "".join(tree(volume).itertext())

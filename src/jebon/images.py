@@ -253,6 +253,8 @@ def make_asset(path: Path, data: bytes | None = None) -> tuple[Asset, list[str]]
     content; raise ImageError if unusable."""
     if data is None:
         data = path.read_bytes()
+    if not data:
+        raise ImageError("the file is empty (0 bytes): copy the image again, or remove the line")
     media_type = sniff(data)
     if media_type is None:
         raise ImageError("not a PNG, JPEG, GIF, WebP or SVG image (type detected from the file's bytes)")
